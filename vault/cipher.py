@@ -1,0 +1,328 @@
+"""Transformations, ciphertext envelopes and the key ring.
+
+Envelopes (all one line of standard Base64):
+
+* **plain**: the RSA block alone, as WSO2's cipher tool writes it. The
+  transformation is not inside; without one, decryption tries OAEP-SHA1,
+  then PKCS#1 v1.5.
+* **self-contained** (default): ``{"c","t","tp","tpd"}`` JSON, WSO2
+  CryptoUtil's format. The thumbprint picks the key: no trial decryption.
+* **hybrid**: for values longer than an RSA block: AES-256-GCM, its key
+  wrapped with RSA (``"t":"AES/GCM/NoPadding"``, ``"iv"``, ``"k"``, ``"kt"``).
+
+Java's ``OAEPWithSHA-256AndMGF1Padding`` uses SHA-256 for OAEP and SHA-1 for
+MGF1; so does this module.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from cryptography import x509
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from .errors import DecryptionError, MalformedCiphertextError, NoKeyError, UsageError
+from .keystores import thumbprint
+from .secret import Secret
+
+log = logging.getLogger("vault.cipher")
+
+OAEP_SHA1 = "RSA/ECB/OAEPwithSHA1andMGF1Padding"
+OAEP_SHA256 = "RSA/ECB/OAEPWithSHA-256AndMGF1Padding"
+PKCS1 = "RSA/ECB/PKCS1Padding"
+AES_GCM = "AES/GCM/NoPadding"
+DEFAULT_TRANSFORMATION = OAEP_SHA1
+THUMBPRINT_DIGEST = "SHA-1"
+
+Format = Literal["self-contained", "plain"]
+FORMATS: tuple[Format, ...] = ("self-contained", "plain")
+
+_CANONICAL = {
+    OAEP_SHA1.lower(): OAEP_SHA1,
+    OAEP_SHA256.lower(): OAEP_SHA256,
+    PKCS1.lower(): PKCS1,
+    "rsa": PKCS1,
+}
+# Bytes an RSA block of k bytes leaves for the message.
+_OVERHEAD = {OAEP_SHA1: 2 * 20 + 2, OAEP_SHA256: 2 * 32 + 2, PKCS1: 11}
+
+
+def canonical_transformation(name: str) -> str:
+    """Java's name for a transformation we support, matched case-insensitively."""
+    try:
+        return _CANONICAL[name.strip().lower()]
+    except KeyError:
+        supported = ", ".join((OAEP_SHA1, OAEP_SHA256, PKCS1, "RSA"))
+        raise UsageError(f"unknown transformation '{name}' (supported: {supported})") from None
+
+
+def _padding(transformation: str) -> padding.AsymmetricPadding:
+    if transformation == OAEP_SHA1:
+        return padding.OAEP(padding.MGF1(hashes.SHA1()), hashes.SHA1(), None)
+    if transformation == OAEP_SHA256:
+        # SunJCE: SHA-256 for the OAEP digest, but MGF1 stays SHA-1.
+        return padding.OAEP(padding.MGF1(hashes.SHA1()), hashes.SHA256(), None)
+    return padding.PKCS1v15()
+
+
+def max_block_plaintext(key_size_bits: int, transformation: str) -> int:
+    """The longest message (bytes) one RSA block holds under ``transformation``."""
+    return key_size_bits // 8 - _OVERHEAD[transformation]
+
+
+@dataclass(frozen=True)
+class KeyEntry:
+    """A certificate, and its private key when this entry can decrypt."""
+
+    certificate: x509.Certificate
+    private_key: rsa.RSAPrivateKey | None = field(default=None, repr=False)
+    label: str = ""
+
+    @property
+    def thumbprint(self) -> str:
+        return thumbprint(self.certificate)
+
+    @property
+    def public_key(self) -> rsa.RSAPublicKey:
+        key = self.certificate.public_key()
+        if not isinstance(key, rsa.RSAPublicKey):
+            raise UsageError(f"the certificate of {self.label or 'this entry'} is not an RSA key")
+        return key
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: str, what: str) -> bytes:
+    try:
+        return base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise MalformedCiphertextError(f"{what} is not Base64") from None
+
+
+def _dumps(envelope: dict[str, str]) -> str:
+    return _b64(json.dumps(envelope, separators=(",", ":")).encode("utf-8"))
+
+
+def _text(plaintext: bytes) -> Secret:
+    try:
+        return Secret(plaintext.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise DecryptionError("decryption failed") from None
+
+
+class KeyRing:
+    """An ordered list of keys: the first encrypts, every one decrypts.
+
+    A self-contained or hybrid ciphertext names its key by thumbprint, so
+    during a rotation a ring holding the old and the new key reads both.
+    """
+
+    def __init__(self, entries: Iterable[KeyEntry]) -> None:
+        self.entries: tuple[KeyEntry, ...] = tuple(entries)
+        if not self.entries:
+            raise UsageError("a key ring needs at least one key")
+        self._by_thumbprint = {e.thumbprint: e for e in reversed(self.entries)}
+
+    def __repr__(self) -> str:
+        return f"KeyRing({[e.thumbprint for e in self.entries]})"
+
+    @property
+    def encryption_key(self) -> KeyEntry:
+        return self.entries[0]
+
+    # -- encryption -------------------------------------------------------
+
+    def encrypt(
+        self,
+        plaintext: str | Secret,
+        *,
+        format: Format = "self-contained",
+        transformation: str = DEFAULT_TRANSFORMATION,
+    ) -> str:
+        """Encrypt for the first key. Values too long for one RSA block go hybrid."""
+        data = (plaintext if isinstance(plaintext, Secret) else Secret(plaintext)).encode()
+        transformation = canonical_transformation(transformation)
+        if format not in FORMATS:
+            raise UsageError(f"unknown format '{format}' (self-contained or plain)")
+        if transformation == PKCS1:
+            log.warning(
+                "encrypting with PKCS#1 v1.5 padding (%s): use it only for WSO2 "
+                "compatibility; OAEP is the default for a reason",
+                PKCS1,
+            )
+        key = self.encryption_key
+        public = key.public_key
+        fits = len(data) <= max_block_plaintext(public.key_size, transformation)
+        if format == "plain":
+            if not fits:
+                raise UsageError(
+                    "the value is too long for one RSA block "
+                    f"(at most {max_block_plaintext(public.key_size, transformation)} bytes "
+                    "under this key and transformation); use --format self-contained"
+                )
+            return _b64(public.encrypt(data, _padding(transformation)))
+        if fits:
+            block = public.encrypt(data, _padding(transformation))
+            return _dumps(
+                {
+                    "c": _b64(block),
+                    "t": transformation,
+                    "tp": key.thumbprint,
+                    "tpd": THUMBPRINT_DIGEST,
+                }
+            )
+        aes_key = AESGCM.generate_key(bit_length=256)
+        iv = os.urandom(12)
+        sealed = AESGCM(aes_key).encrypt(iv, data, None)
+        wrapped = public.encrypt(aes_key, _padding(transformation))
+        return _dumps(
+            {
+                "c": _b64(sealed),
+                "t": AES_GCM,
+                "iv": _b64(iv),
+                "k": _b64(wrapped),
+                "kt": transformation,
+                "tp": key.thumbprint,
+                "tpd": THUMBPRINT_DIGEST,
+            }
+        )
+
+    # -- decryption -------------------------------------------------------
+
+    def decrypt(self, ciphertext: str, *, transformation: str | None = None) -> Secret:
+        """Decrypt any envelope; the transformation matters only for plain ones.
+
+        Raises :class:`MalformedCiphertextError` for what is not a ciphertext,
+        :class:`NoKeyError` when no key of the ring matches, and
+        :class:`DecryptionError` (which never says why) when the key fails.
+        """
+        raw = _unb64(ciphertext, "the ciphertext")
+        envelope = _json_envelope(raw)
+        if envelope is None:
+            return self._decrypt_plain(raw, transformation)
+        return self._decrypt_envelope(envelope)
+
+    def thumbprint_of(self, ciphertext: str) -> str | None:
+        """The thumbprint a ciphertext names (None for plain ones)."""
+        envelope = _json_envelope(_unb64(ciphertext, "the ciphertext"))
+        if envelope is None:
+            return None
+        return _optional_field(envelope, "tp")
+
+    def _private(self, entry: KeyEntry) -> rsa.RSAPrivateKey:
+        if entry.private_key is None:
+            raise NoKeyError(
+                f"the key {entry.thumbprint} is in the ring as a certificate only; "
+                "decryption needs its keystore"
+            )
+        return entry.private_key
+
+    def _decrypt_plain(self, block: bytes, transformation: str | None) -> Secret:
+        keys = [e for e in self.entries if e.private_key is not None]
+        if not keys:
+            raise NoKeyError("no private key in the key ring")
+        tries = [canonical_transformation(transformation)] if transformation else [OAEP_SHA1, PKCS1]
+        for name in tries:
+            for entry in keys:
+                private = self._private(entry)
+                if len(block) != private.key_size // 8 and len(keys) > 1:
+                    continue
+                try:
+                    plaintext = private.decrypt(block, _padding(name))
+                    return _text(plaintext)
+                except (ValueError, DecryptionError):
+                    continue
+        raise DecryptionError("decryption failed")
+
+    def _decrypt_envelope(self, envelope: dict[str, object]) -> Secret:
+        t = _field(envelope, "t")
+        c = _unb64(_field(envelope, "c"), "field 'c'")
+        tpd = _optional_field(envelope, "tpd")
+        if tpd is not None and tpd.upper().replace("-", "") != "SHA1":
+            raise MalformedCiphertextError(f"unsupported thumbprint digest '{tpd}'")
+        tp = _optional_field(envelope, "tp")
+        candidates = self._candidates(tp)
+        if t.upper() == AES_GCM.upper():
+            iv = _unb64(_field(envelope, "iv"), "field 'iv'")
+            wrapped = _unb64(_field(envelope, "k"), "field 'k'")
+            kt = _envelope_transformation(_field(envelope, "kt"))
+            if len(iv) != 12 or len(c) < 16:
+                raise MalformedCiphertextError("hybrid ciphertext has a bad IV or is truncated")
+            for entry in candidates:
+                try:
+                    aes_key = self._private(entry).decrypt(wrapped, _padding(kt))
+                    return _text(AESGCM(aes_key).decrypt(iv, c, None))
+                except (ValueError, InvalidTag):
+                    continue
+            raise DecryptionError("decryption failed")
+        rsa_t = _envelope_transformation(t)
+        for entry in candidates:
+            try:
+                return _text(self._private(entry).decrypt(c, _padding(rsa_t)))
+            except ValueError:
+                continue
+        raise DecryptionError("decryption failed")
+
+    def _candidates(self, tp: str | None) -> Sequence[KeyEntry]:
+        if tp is None:
+            return [e for e in self.entries if e.private_key is not None]
+        entry = self._by_thumbprint.get(tp.upper())
+        if entry is None:
+            raise NoKeyError(f"no key in the key ring has thumbprint {tp.upper()}")
+        return [entry]
+
+
+def _envelope_transformation(name: str) -> str:
+    try:
+        return canonical_transformation(name)
+    except UsageError:
+        raise MalformedCiphertextError(
+            f"unknown transformation '{name}' in the ciphertext"
+        ) from None
+
+
+def _json_envelope(raw: bytes) -> dict[str, object] | None:
+    """The envelope's fields, or None when the bytes are a plain RSA block."""
+    if not raw.lstrip().startswith(b"{"):
+        return None
+    try:
+        value = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None  # an RSA block may start with '{' by chance
+    if not isinstance(value, dict):
+        raise MalformedCiphertextError("the ciphertext's JSON is not an object")
+    return value
+
+
+def _field(envelope: dict[str, object], name: str) -> str:
+    value = _optional_field(envelope, name)
+    if value is None:
+        raise MalformedCiphertextError(f"the ciphertext has no '{name}' field")
+    return value
+
+
+def _optional_field(envelope: dict[str, object], name: str) -> str | None:
+    value = envelope.get(name)
+    if value is not None and not isinstance(value, str):
+        raise MalformedCiphertextError(f"the ciphertext's '{name}' field is not a string")
+    return value
+
+
+def envelope_kind(ciphertext: str) -> Literal["plain", "self-contained", "hybrid"]:
+    """Which envelope a ciphertext is (it is not decrypted)."""
+    envelope = _json_envelope(_unb64(ciphertext, "the ciphertext"))
+    if envelope is None:
+        return "plain"
+    return "hybrid" if _field(envelope, "t").upper() == AES_GCM.upper() else "self-contained"

@@ -1,0 +1,455 @@
+"""The ``ciphertool`` command line: parse, call the library, print.
+
+Errors are one line on stderr and the exit code of DESIGN.md: 2 bad usage or
+bad input, 3 key trouble. No traceback reaches the user, and no error text
+is built from a secret.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import logging
+import sys
+from collections.abc import Callable
+from datetime import UTC
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+from .errors import EXIT_BAD_INPUT, InputError, UsageError, VaultError
+from .passwords import PasswordOptions, find_passwords
+from .secret import Secret
+
+F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger("vault.cli")
+
+
+class _OneLine(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return f"ciphertool: {record.levelname.lower()}: {record.getMessage()}"
+
+
+def _setup_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_OneLine())
+    root = logging.getLogger("vault")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    root.propagate = False
+
+
+def _password_options(function: F) -> F:
+    options = [
+        click.option(
+            "--storepass-file",
+            type=click.Path(dir_okay=False),
+            help="File whose line 1 is the store password (line 2: the key password).",
+        ),
+        click.option(
+            "--storepass-env",
+            metavar="VAR",
+            help="Environment variable holding the store password.",
+        ),
+        click.option(
+            "--keypass-file",
+            type=click.Path(dir_okay=False),
+            help="File holding the key password, when it differs.",
+        ),
+        click.option(
+            "--keypass-env", metavar="VAR", help="Environment variable holding the key password."
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _keystore_options(function: F) -> F:
+    options = [
+        click.option(
+            "--keystore",
+            "-k",
+            metavar="PATH",
+            help=(
+                "Keystore (JKS, JCEKS, PKCS12, PEM). Else $CIPHERTOOL_KEYSTORE, "
+                "else the config's [keystore.internal]/[keystore.primary]."
+            ),
+        ),
+        click.option(
+            "--storetype",
+            metavar="TYPE",
+            help="JKS, JCEKS, PKCS12 or PEM; read from the file's bytes when not given.",
+        ),
+        click.option(
+            "--alias",
+            "-a",
+            metavar="ALIAS",
+            help="Key entry to use (optional when the keystore holds one key).",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return _password_options(function)
+
+
+def _pw(kwargs: dict[str, Any]) -> PasswordOptions:
+    return PasswordOptions(
+        kwargs.pop("storepass_file", None),
+        kwargs.pop("storepass_env", None),
+        kwargs.pop("keypass_file", None),
+        kwargs.pop("keypass_env", None),
+    )
+
+
+def _stdin_is_terminal() -> bool:
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def _read_value(what: str = "value") -> Secret:
+    """A hidden prompt asked twice on a terminal; else stdin, one trailing newline stripped."""
+    if _stdin_is_terminal():
+        first = getpass.getpass(f"Enter the {what}: ")
+        second = getpass.getpass(f"Enter the {what} again: ")
+        if first != second:
+            raise UsageError(f"the two entries of the {what} differ")
+        return Secret(first)
+    try:
+        text = sys.stdin.buffer.read().decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"the {what} on standard input is not UTF-8") from None
+    if text.endswith("\r\n"):
+        text = text[:-2]
+    elif text.endswith("\n"):
+        text = text[:-1]
+    return Secret(text)
+
+
+class _Group(click.Group):
+    """Turns every VaultError into one line on stderr and its exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except VaultError as exc:
+            click.echo(f"ciphertool: error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("ciphertool: interrupted", err=True)
+            ctx.exit(130)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except BrokenPipeError:
+            ctx.exit(EXIT_BAD_INPUT)
+        except Exception as exc:
+            # The message of an unexpected error may quote data; the type does not.
+            click.echo(
+                f"ciphertool: internal error ({type(exc).__name__}); please report it", err=True
+            )
+            ctx.exit(70)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ciphertool")
+@click.option("--verbose", "-v", is_flag=True, help="Log what is done (never a secret) on stderr.")
+def main(verbose: bool) -> None:
+    """Encrypt the passwords in deployment configs with a keystore key.
+
+    A secure-vault tool compatible with WSO2's cipher tool: plaintexts are
+    encrypted with the public key of a keystore entry, and decrypted with its
+    private key. Exit codes: 0 done, 1 problems found, 2 bad usage or input,
+    3 key trouble (password, alias, no key, decryption failed).
+    """
+    _setup_logging(verbose)
+
+
+# -- encrypt / decrypt -----------------------------------------------------
+
+
+@main.command()
+@_keystore_options
+@click.option(
+    "--cert",
+    "cert_file",
+    type=click.Path(dir_okay=False),
+    help="Encrypt with this certificate (PEM or DER) alone; no keystore, no password.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["self-contained", "plain"]),
+    default="self-contained",
+    show_default=True,
+    help=(
+        "self-contained names key and transformation (WSO2 CryptoUtil); "
+        "plain is the bare RSA block (WSO2 cipher tool)."
+    ),
+)
+@click.option(
+    "--transformation",
+    "-t",
+    default="RSA/ECB/OAEPwithSHA1andMGF1Padding",
+    show_default=True,
+    help=(
+        "Java transformation name: RSA/ECB/OAEPwithSHA1andMGF1Padding, "
+        "RSA/ECB/OAEPWithSHA-256AndMGF1Padding, or RSA/ECB/PKCS1Padding "
+        "(WSO2's old default; warns)."
+    ),
+)
+def encrypt(cert_file: str | None, fmt: str, transformation: str, **kwargs: Any) -> None:
+    """Encrypt one value read from a hidden prompt (asked twice) or standard input.
+
+    Prints the ciphertext alone on stdout. Only the public key is used, so a
+    JKS or PEM keystore or a certificate needs no password.
+
+    \b
+    Examples:
+      printf %s 's3cret' | ciphertool encrypt --keystore wso2carbon.jks
+      ciphertool encrypt --cert server.pem --format plain < value.txt
+    """
+    from .cipher import KeyEntry, KeyRing, canonical_transformation
+    from .keysource import keystore_spec, open_key_ring
+
+    options = _pw(kwargs)
+    canonical_transformation(transformation)
+    if cert_file:
+        from .keystores._write import read_certificate
+
+        ring = KeyRing([KeyEntry(read_certificate(cert_file), None, cert_file)])
+    else:
+        spec = keystore_spec(kwargs["keystore"], kwargs["storetype"], kwargs["alias"])
+        ring = open_key_ring(spec, options, need_private=False)
+    value = _read_value()
+    click.echo(ring.encrypt(value, format=fmt, transformation=transformation))  # type: ignore[arg-type]
+
+
+@main.command()
+@_keystore_options
+@click.argument("ciphertext", required=False)
+@click.option(
+    "--transformation",
+    "-t",
+    help="For plain ciphertexts only; without it OAEP-SHA1 is tried, then PKCS#1 v1.5.",
+)
+def decrypt(ciphertext: str | None, transformation: str | None, **kwargs: Any) -> None:
+    """Print the plaintext of CIPHERTEXT (or of the ciphertext on standard input).
+
+    Self-contained ciphertexts name their key by thumbprint; plain ones are
+    tried with the key given.
+    """
+    from .keysource import keystore_spec, open_key_ring
+
+    options = _pw(kwargs)
+    if ciphertext is None:
+        ciphertext = sys.stdin.read()
+    if not ciphertext.strip():
+        raise InputError("no ciphertext given (argument or standard input)")
+    spec = keystore_spec(kwargs["keystore"], kwargs["storetype"], kwargs["alias"])
+    ring = open_key_ring(spec, options, need_private=True)
+    plaintext = ring.decrypt(ciphertext, transformation=transformation).reveal()
+    end = "\n" if sys.stdout.isatty() else ""
+    click.echo(plaintext + end, nl=False)
+
+
+# -- keystore ---------------------------------------------------------------
+
+
+@main.group()
+def keystore() -> None:
+    """Create keystores, list them, and move certificates in and out."""
+
+
+@keystore.command("create")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--alias", "-a", required=True, help="Alias of the new key entry.")
+@click.option(
+    "--type",
+    "kind",
+    type=click.Choice(["pkcs12", "jks", "pem"], case_sensitive=False),
+    default="pkcs12",
+    show_default=True,
+)
+@click.option(
+    "--key-size", type=click.Choice(["2048", "3072", "4096"]), default="2048", show_default=True
+)
+@click.option(
+    "--dname",
+    default="CN=ciphertool",
+    show_default=True,
+    help="Subject, keytool style: 'CN=app, OU=Ops, O=Org, C=LK'.",
+)
+@click.option(
+    "--validity",
+    type=click.IntRange(min=1),
+    default=365,
+    show_default=True,
+    help="Days the certificate is valid.",
+)
+@_password_options
+def keystore_create(
+    path: str, alias: str, kind: str, key_size: str, dname: str, validity: int, **kwargs: Any
+) -> None:
+    """Make PATH: a new RSA key pair and a self-signed SHA256withRSA certificate.
+
+    The password comes from the usual sources (--storepass-file, ...); on a
+    terminal it is asked for twice. The file is created mode 0600 and never
+    overwrites an existing one.
+
+    \b
+    Example:
+      ciphertool keystore create vault.p12 --alias app --storepass-env VAULT_PW
+    """
+    from .keystores._write import create_keystore
+
+    options = _pw(kwargs)
+    passwords = _new_password(path, options)
+    cert = create_keystore(
+        path,
+        alias,
+        passwords.store,
+        kind=kind,
+        key_size=int(key_size),
+        dname=dname,
+        validity_days=validity,
+        key_password=passwords.key,
+    )
+    from .keystores import thumbprint
+
+    click.echo(
+        f"created {path}: alias {alias}, RSA-{key_size}, thumbprint {thumbprint(cert)}", err=True
+    )
+
+
+def _new_password(path: str, options: PasswordOptions) -> Any:
+    from .passwords import Passwords
+
+    if _stdin_is_terminal() and not (options.storepass_file or options.storepass_env):
+        import os
+
+        if not os.environ.get("CIPHERTOOL_KEYSTORE_PASSWORD"):
+            first = getpass.getpass(f"New password for {path}: ")
+            if getpass.getpass("Again: ") != first:
+                raise UsageError("the two passwords differ")
+            return Passwords(Secret(first), None, "prompt")
+    return find_passwords(path, options, interactive=False)
+
+
+def _open_listing(path: str, storetype: str | None, options: PasswordOptions) -> Any:
+    from .errors import PasswordError
+    from .keysource import KeystoreSpec, open_keystore
+
+    spec = KeystoreSpec(path, storetype)
+    try:
+        store, _ = open_keystore(spec, options, need_private=True, interactive=False)
+        return store
+    except PasswordError:
+        if _stdin_is_terminal():
+            store, _ = open_keystore(spec, options, need_private=True, interactive=True)
+            return store
+        store, _ = open_keystore(spec, options, need_private=False)
+        if store.kind in ("JKS", "JCEKS"):
+            log.warning("%s: no password given: entries listed, integrity not checked", path)
+        return store
+
+
+@keystore.command("list")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option(
+    "--storetype",
+    metavar="TYPE",
+    help="JKS, JCEKS, PKCS12 or PEM; read from the bytes when not given.",
+)
+@click.option("--json", "as_json", is_flag=True, help="A JSON list of entries.")
+@_password_options
+def keystore_list(path: str, storetype: str | None, as_json: bool, **kwargs: Any) -> None:
+    """List the entries: alias, kind, key size, subject, expiry, SHA-1 thumbprint.
+
+    JKS, JCEKS and PEM list without a password (unverified); PKCS12 needs it.
+    """
+    store = _open_listing(path, storetype, _pw(kwargs))
+    rows = [_entry_row(e) for e in store.entries]
+    if as_json:
+        click.echo(json.dumps({"path": path, "type": store.kind, "entries": rows}, indent=2))
+        return
+    click.echo(f"{path}: {store.kind}, {len(rows)} entr{'y' if len(rows) == 1 else 'ies'}")
+    for row in rows:
+        size = (
+            f"{row['algorithm'] or ''}-{row['key_size']}"
+            if row["key_size"]
+            else (row["algorithm"] or "")
+        )
+        click.echo(f"  {row['alias']}  {row['kind']}  {size}".rstrip())
+        if row["thumbprint"]:
+            click.echo(f"    subject:    {row['subject']}")
+            click.echo(f"    expires:    {row['expires']}")
+            click.echo(f"    thumbprint: {row['thumbprint']}")
+
+
+def _entry_row(entry: Any) -> dict[str, Any]:
+    cert = entry.certificate
+    return {
+        "alias": entry.alias,
+        "kind": entry.kind,
+        "algorithm": entry.algorithm or ("RSA" if cert is not None else None),
+        "key_size": entry.key_size,
+        "subject": cert.subject.rfc4514_string() if cert is not None else None,
+        "expires": cert.not_valid_after_utc.astimezone(UTC).isoformat()
+        if cert is not None
+        else None,
+        "thumbprint": entry.thumbprint,
+    }
+
+
+@keystore.command("export-cert")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option(
+    "--alias", "-a", help="Entry whose certificate to export (optional when there is one key)."
+)
+@click.option("--storetype", metavar="TYPE")
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False), help="Write the PEM here instead of stdout."
+)
+@_password_options
+def keystore_export_cert(
+    path: str, alias: str | None, storetype: str | None, output: str | None, **kwargs: Any
+) -> None:
+    """Print the certificate of an entry as PEM (for encrypting elsewhere with --cert)."""
+    from cryptography.hazmat.primitives import serialization
+
+    store = _open_listing(path, storetype, _pw(kwargs))
+    pem = store.certificate(alias).public_bytes(serialization.Encoding.PEM)
+    if output:
+        from . import atomic
+
+        atomic.create(output, pem, mode=0o644)
+    else:
+        click.echo(pem.decode("ascii"), nl=False)
+
+
+@keystore.command("import-cert")
+@click.argument("truststore", type=click.Path(dir_okay=False))
+@click.argument("cert", type=click.Path(dir_okay=False))
+@click.option("--alias", "-a", required=True, help="Alias of the new trusted-certificate entry.")
+@click.option(
+    "--storetype",
+    metavar="TYPE",
+    help="Type of a new truststore (default from the extension: .jks JKS, .pem PEM, else PKCS12).",
+)
+@_password_options
+def keystore_import_cert(
+    truststore: str, cert: str, alias: str, storetype: str | None, **kwargs: Any
+) -> None:
+    """Add CERT (PEM or DER) to TRUSTSTORE under ALIAS, creating it if missing."""
+    from pathlib import Path
+
+    from .keystores._write import import_certificate, read_certificate
+
+    options = _pw(kwargs)
+    certificate = read_certificate(cert)
+    if Path(truststore).exists():
+        passwords = find_passwords(truststore, options)
+    else:
+        passwords = _new_password(truststore, options)
+    import_certificate(truststore, certificate, alias, passwords.store, storetype)
+    click.echo(f"imported {cert} into {truststore} as '{alias}'", err=True)

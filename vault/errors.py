@@ -1,0 +1,79 @@
+"""One root, :class:`VaultError`; subclasses carry context as attributes.
+
+Messages never hold a secret: callers pass paths, aliases and line numbers,
+never values. Each class knows the exit code DESIGN.md gives it, so the
+command line maps an error to its code without a table of its own.
+"""
+
+from __future__ import annotations
+
+import os
+
+EXIT_PROBLEMS = 1
+EXIT_BAD_INPUT = 2
+EXIT_KEY_TROUBLE = 3
+
+
+class VaultError(Exception):
+    """Root of every error this package raises on purpose."""
+
+    exit_code = EXIT_BAD_INPUT
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | os.PathLike[str] | None = None,
+        line: int | None = None,
+        alias: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = os.fspath(path) if path is not None else None
+        self.line = line
+        self.alias = alias
+
+    def __str__(self) -> str:
+        where = ""
+        if self.path is not None:
+            where = self.path if self.line is None else f"{self.path}:{self.line}"
+            where += ": "
+        return f"{where}{self.message}"
+
+
+class UsageError(VaultError):
+    """The command was asked for something it cannot do as asked."""
+
+
+class InputError(VaultError):
+    """A file or value is missing, unreadable or malformed (exit 2)."""
+
+
+class KeystoreFormatError(InputError):
+    """The bytes are not a keystore of any kind we read, or are damaged."""
+
+
+class MalformedCiphertextError(InputError):
+    """A ciphertext is not Base64, not a known envelope, or has bad fields."""
+
+
+class KeyTroubleError(VaultError):
+    """Root of key trouble (exit 3): passwords, aliases, keys, decryption."""
+
+    exit_code = EXIT_KEY_TROUBLE
+
+
+class PasswordError(KeyTroubleError):
+    """A keystore or key password is wrong or could not be found."""
+
+
+class AliasError(KeyTroubleError):
+    """No entry under that alias, or the entry is not of the kind needed."""
+
+
+class NoKeyError(KeyTroubleError):
+    """No key in the key ring matches the ciphertext's thumbprint."""
+
+
+class DecryptionError(KeyTroubleError):
+    """Decryption failed. Deliberately says nothing about why."""

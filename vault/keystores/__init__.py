@@ -1,0 +1,95 @@
+"""Keystores and truststores: JKS, JCEKS, PKCS12 and PEM behind one model.
+
+The kind is read from the bytes (``--storetype`` overrides). pyjks, which
+pulls in pycryptodome, is imported only for JKS and JCEKS.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..errors import InputError, KeystoreFormatError, UsageError
+from ..secret import Secret
+from ._model import Entry, EntryKind, Keystore, StoreKind, thumbprint
+
+__all__ = [
+    "Entry",
+    "EntryKind",
+    "Keystore",
+    "StoreKind",
+    "load_keystore",
+    "normalise_kind",
+    "read_keystore_bytes",
+    "sniff_kind",
+    "thumbprint",
+]
+
+_KINDS: dict[str, StoreKind] = {
+    "jks": "JKS",
+    "jceks": "JCEKS",
+    "pkcs12": "PKCS12",
+    "p12": "PKCS12",
+    "pfx": "PKCS12",
+    "pem": "PEM",
+}
+
+
+def normalise_kind(name: str) -> StoreKind:
+    """``jks``, ``JCEKS``, ``pkcs12``/``p12``/``pfx``, ``pem``: any case."""
+    try:
+        return _KINDS[name.lower()]
+    except KeyError:
+        raise UsageError(f"unknown keystore type '{name}' (JKS, JCEKS, PKCS12 or PEM)") from None
+
+
+def sniff_kind(data: bytes) -> StoreKind | None:
+    """The keystore kind the bytes look like, or None."""
+    if data.startswith(b"\xfe\xed\xfe\xed"):
+        return "JKS"
+    if data.startswith(b"\xce\xce\xce\xce"):
+        return "JCEKS"
+    if data.lstrip().startswith(b"-----BEGIN"):
+        return "PEM"
+    if data.startswith(b"\x30"):
+        return "PKCS12"
+    return None
+
+
+def read_keystore_bytes(path: str | os.PathLike[str]) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InputError("no such keystore file", path=path) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, not a keystore", path=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read keystore: {exc.strerror}", path=path) from None
+
+
+def load_keystore(
+    path: str | os.PathLike[str],
+    password: Secret | None = None,
+    storetype: str | None = None,
+) -> Keystore:
+    """Load a keystore or truststore.
+
+    With no password, JKS, JCEKS and PEM still list their entries and
+    certificates (integrity unchecked); PKCS12 needs its password.
+    """
+    name = os.fspath(path)
+    data = read_keystore_bytes(name)
+    kind = normalise_kind(storetype) if storetype else sniff_kind(data)
+    if kind is None:
+        raise KeystoreFormatError("is not a keystore (JKS, JCEKS, PKCS12 or PEM)", path=name)
+    if kind in ("JKS", "JCEKS"):
+        from . import jks
+
+        return jks.load(name, data, kind, password)
+    if kind == "PKCS12":
+        from . import pkcs12
+
+        return pkcs12.load(name, data, password)
+    from . import pem
+
+    return pem.load(name, data, password)

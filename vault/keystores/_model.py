@@ -1,0 +1,125 @@
+"""The neutral model every keystore kind loads into."""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+
+from ..errors import AliasError
+from ..secret import Secret
+
+EntryKind = Literal["private-key", "trusted-cert", "secret-key"]
+StoreKind = Literal["JKS", "JCEKS", "PKCS12", "PEM"]
+
+
+def thumbprint(certificate: x509.Certificate) -> str:
+    """Uppercase hex SHA-1 of the certificate's DER, as keytool and WSO2 print it."""
+    der = certificate.public_bytes(serialization.Encoding.DER)
+    return hashlib.sha1(der).hexdigest().upper()
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry of a keystore, as ``keytool -list`` would show it."""
+
+    alias: str
+    kind: EntryKind
+    certificate: x509.Certificate | None = None
+    chain: tuple[x509.Certificate, ...] = ()
+    created: datetime | None = None
+    algorithm: str | None = None
+    key_size: int | None = None
+
+    @property
+    def thumbprint(self) -> str | None:
+        return thumbprint(self.certificate) if self.certificate is not None else None
+
+
+@dataclass
+class Keystore(ABC):
+    """A loaded keystore: entries are listed at once, keys decrypted on demand.
+
+    Aliases compare case-insensitively, as Java's do. The store password is
+    kept (hidden in a :class:`Secret`) because a key password defaults to it.
+    """
+
+    path: str
+    kind: StoreKind
+    entries: tuple[Entry, ...]
+    store_password: Secret | None = field(default=None, repr=False)
+
+    def entry(self, alias: str | None = None) -> Entry:
+        """The entry under ``alias``; with no alias, the only private-key entry."""
+        if alias is None:
+            keys = [e for e in self.entries if e.kind == "private-key"]
+            if len(keys) == 1:
+                return keys[0]
+            if not keys:
+                raise AliasError("holds no private key entry", path=self.path)
+            names = ", ".join(e.alias for e in keys)
+            raise AliasError(
+                f"holds several keys ({names}); choose one with --alias", path=self.path
+            )
+        wanted = alias.lower()
+        for e in self.entries:
+            if e.alias.lower() == wanted:
+                return e
+        raise AliasError(f"no entry with alias '{alias}'", path=self.path, alias=alias)
+
+    def certificate(self, alias: str | None = None) -> x509.Certificate:
+        """The certificate of a private-key or trusted-certificate entry."""
+        entry = self.entry(alias)
+        if entry.certificate is None:
+            raise AliasError(
+                f"entry '{entry.alias}' holds no certificate", path=self.path, alias=entry.alias
+            )
+        return entry.certificate
+
+    def private_key(
+        self, alias: str | None = None, key_password: Secret | None = None
+    ) -> rsa.RSAPrivateKey:
+        """Decrypt the private key of ``alias``; the key password defaults to the store's."""
+        entry = self.entry(alias)
+        if entry.kind != "private-key":
+            raise AliasError(
+                f"entry '{entry.alias}' is a {entry.kind} entry, not a private key",
+                path=self.path,
+                alias=entry.alias,
+            )
+        password = key_password if key_password is not None else self.store_password
+        key = self._decrypt_private_key(entry, password)
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise AliasError(
+                f"entry '{entry.alias}' is not an RSA key", path=self.path, alias=entry.alias
+            )
+        return key
+
+    def secret_key(self, alias: str, key_password: Secret | None = None) -> bytes:
+        """The raw bytes of a secret-key entry (JCEKS, PKCS12)."""
+        entry = self.entry(alias)
+        if entry.kind != "secret-key":
+            raise AliasError(
+                f"entry '{entry.alias}' is a {entry.kind} entry, not a secret key",
+                path=self.path,
+                alias=entry.alias,
+            )
+        password = key_password if key_password is not None else self.store_password
+        return self._decrypt_secret_key(entry, password)
+
+    @abstractmethod
+    def _decrypt_private_key(self, entry: Entry, password: Secret | None) -> PrivateKeyTypes: ...
+
+    def _decrypt_secret_key(self, entry: Entry, password: Secret | None) -> bytes:
+        raise AliasError(
+            f"reading secret-key entries of {self.kind} keystores is not supported",
+            path=self.path,
+            alias=entry.alias,
+        )

@@ -1,0 +1,85 @@
+"""PEM: one file holding a private key (encrypted or not) and its certificate
+chain, or certificates alone (a truststore).
+
+PEM has no aliases: the single key entry is named after the file's stem and
+answers to any alias asked for; certificates alone are ``cert1``, ``cert2``...
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+
+from ..errors import KeystoreFormatError, PasswordError
+from ..secret import Secret
+from ._model import Entry, Keystore
+
+_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----.*?-----END \1-----\r?\n?", re.S)
+
+
+@dataclass
+class PemKeystore(Keystore):
+    _key_pem: bytes = b""
+
+    def entry(self, alias: str | None = None) -> Entry:
+        if self._key_pem:
+            return self.entries[0]
+        return super().entry(alias)
+
+    def _decrypt_private_key(self, entry: Entry, password: Secret | None) -> PrivateKeyTypes:
+        encrypted = b"ENCRYPTED" in self._key_pem.split(b"\n", 1)[0]
+        if encrypted and password is None:
+            raise PasswordError("the PEM key is encrypted and needs a password", path=self.path)
+        try:
+            return serialization.load_pem_private_key(
+                self._key_pem, password.encode() if encrypted and password is not None else None
+            )
+        except (ValueError, TypeError):
+            if encrypted:
+                raise PasswordError("wrong password for the PEM key", path=self.path) from None
+            raise KeystoreFormatError("the PEM key does not parse", path=self.path) from None
+
+
+def load(path: str, data: bytes, password: Secret | None) -> PemKeystore:
+    keys: list[bytes] = []
+    certs: list[x509.Certificate] = []
+    for match in _BLOCK.finditer(data):
+        label = match.group(1)
+        if label.endswith(b"PRIVATE KEY"):
+            keys.append(match.group(0))
+        elif label in (b"CERTIFICATE", b"TRUSTED CERTIFICATE"):
+            try:
+                certs.append(x509.load_pem_x509_certificate(match.group(0)))
+            except ValueError:
+                raise KeystoreFormatError(
+                    "holds a certificate that does not parse", path=path
+                ) from None
+    if not keys and not certs:
+        raise KeystoreFormatError("holds no PEM private key or certificate", path=path)
+    if len(keys) > 1:
+        raise KeystoreFormatError("holds more than one private key", path=path)
+    entries: list[Entry] = []
+    if keys:
+        leaf = certs[0] if certs else None
+        size = getattr(leaf.public_key(), "key_size", None) if leaf is not None else None
+        entries.append(Entry(Path(path).stem, "private-key", leaf, tuple(certs), None, "RSA", size))
+    else:
+        for n, cert in enumerate(certs, 1):
+            size = getattr(cert.public_key(), "key_size", None)
+            entries.append(Entry(f"cert{n}", "trusted-cert", cert, (cert,), None, None, size))
+    return PemKeystore(path, "PEM", tuple(entries), password, keys[0] if keys else b"")
+
+
+def dump(key: PrivateKeyTypes, cert: x509.Certificate, password: Secret) -> bytes:
+    """The key (PKCS#8, encrypted with the password) followed by its certificate."""
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(password.encode()),
+    )
+    return key_pem + cert.public_bytes(serialization.Encoding.PEM)

@@ -1,0 +1,180 @@
+"""Where a keystore password comes from, first source that answers wins.
+
+1. ``--storepass-file`` / ``--storepass-env`` (``--keypass-file`` / ``--keypass-env``)
+2. ``CIPHERTOOL_KEYSTORE_PASSWORD`` (``CIPHERTOOL_KEY_PASSWORD``)
+3. in the home directory (``CIPHERTOOL_HOME``, else the keystore's directory):
+   ``password-tmp`` (read, overwritten, deleted), then ``password-persist`` (kept);
+   line 1 is the store password, an optional line 2 the key password
+4. ``$CREDENTIALS_DIRECTORY/ciphertool-keystore-password`` (systemd ``LoadCredential=``)
+5. a hidden prompt, when standard input is a terminal
+6. otherwise :class:`~vault.errors.PasswordError` naming these sources
+
+The key password, when no source gives one, is the store password.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+import stat
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import InputError, PasswordError, UsageError
+from .secret import Secret
+
+log = logging.getLogger("vault.passwords")
+
+ENV_STORE = "CIPHERTOOL_KEYSTORE_PASSWORD"
+ENV_KEY = "CIPHERTOOL_KEY_PASSWORD"
+ENV_HOME = "CIPHERTOOL_HOME"
+CREDENTIAL_NAME = "ciphertool-keystore-password"
+SOURCES_TEXT = (
+    "--storepass-file, --storepass-env, $CIPHERTOOL_KEYSTORE_PASSWORD, "
+    "password-tmp or password-persist in $CIPHERTOOL_HOME or the keystore's folder, "
+    "$CREDENTIALS_DIRECTORY/ciphertool-keystore-password, or a prompt on a terminal"
+)
+
+
+@dataclass(frozen=True)
+class Passwords:
+    """A store password, the key password when it differs, and where they came from."""
+
+    store: Secret
+    key: Secret | None
+    source: str = field(compare=False)
+
+
+@dataclass(frozen=True)
+class PasswordOptions:
+    """The command-line password options; all optional."""
+
+    storepass_file: str | None = None
+    storepass_env: str | None = None
+    keypass_file: str | None = None
+    keypass_env: str | None = None
+
+
+def _strip_newline(line: str) -> str:
+    return line[:-1] if line.endswith("\n") else line
+
+
+def _lines(text: str) -> list[str]:
+    lines = [_strip_newline(line).removesuffix("\r") for line in text.splitlines(keepends=True)]
+    return lines
+
+
+def _check_mode(path: Path) -> None:
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        log.warning(
+            "%s: password file is readable by group or others (mode %o); chmod 600 it",
+            path,
+            stat.S_IMODE(mode),
+        )
+
+
+def read_password_file(path: str | os.PathLike[str]) -> list[Secret]:
+    """Line 1 (and 2, if any) of a password file, one trailing newline stripped from each."""
+    target = Path(path)
+    try:
+        text = target.read_text("utf-8")
+    except FileNotFoundError:
+        raise InputError("no such password file", path=target) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8"
+        raise InputError(f"cannot read password file: {reason}", path=target) from None
+    _check_mode(target)
+    lines = _lines(text)
+    if not lines or not lines[0]:
+        raise PasswordError("password file is empty", path=target)
+    return [Secret(line) for line in lines[:2]]
+
+
+def _consume_tmp(path: Path) -> list[Secret]:
+    """Read ``password-tmp``, overwrite its bytes, then delete it, as WSO2 does."""
+    secrets_ = read_password_file(path)
+    try:
+        size = path.stat().st_size
+        with open(path, "r+b") as handle:
+            handle.write(os.urandom(size))
+            handle.flush()
+            os.fsync(handle.fileno())
+        path.unlink()
+    except OSError as exc:
+        raise InputError(
+            f"read but could not overwrite and delete it: {exc.strerror}", path=path
+        ) from None
+    return secrets_
+
+
+def _env(environ: Mapping[str, str], name: str, flag: str) -> Secret:
+    value = environ.get(name)
+    if value is None:
+        raise UsageError(f"{flag} names ${name}, which is not set")
+    if not value:
+        raise PasswordError(f"${name} is empty")
+    return Secret(value)
+
+
+def _explicit_key(options: PasswordOptions, environ: Mapping[str, str]) -> Secret | None:
+    if options.keypass_file:
+        return read_password_file(options.keypass_file)[0]
+    if options.keypass_env:
+        return _env(environ, options.keypass_env, "--keypass-env")
+    if environ.get(ENV_KEY):
+        return Secret(environ[ENV_KEY])
+    return None
+
+
+def find_passwords(
+    keystore: str | os.PathLike[str] | None,
+    options: PasswordOptions = PasswordOptions(),
+    *,
+    environ: Mapping[str, str] | None = None,
+    interactive: bool | None = None,
+    prompt: Callable[[str], str] = getpass.getpass,
+) -> Passwords:
+    """The passwords for ``keystore`` from the first source that answers (see module doc)."""
+    env = os.environ if environ is None else environ
+    if interactive is None:
+        interactive = sys.stdin is not None and sys.stdin.isatty()
+    explicit_key = _explicit_key(options, env)
+
+    def found(lines: list[Secret], source: str) -> Passwords:
+        key = explicit_key if explicit_key is not None else (lines[1] if len(lines) > 1 else None)
+        return Passwords(lines[0], key, source)
+
+    if options.storepass_file:
+        return found(read_password_file(options.storepass_file), "--storepass-file")
+    if options.storepass_env:
+        return found([_env(env, options.storepass_env, "--storepass-env")], "--storepass-env")
+    if env.get(ENV_STORE):
+        return found([Secret(env[ENV_STORE])], ENV_STORE)
+    home = env.get(ENV_HOME)
+    folder = Path(home) if home else (Path(keystore).parent if keystore is not None else None)
+    if folder is not None:
+        tmp = folder / "password-tmp"
+        if tmp.is_file():
+            return found(_consume_tmp(tmp), str(tmp))
+        persist = folder / "password-persist"
+        if persist.is_file():
+            return found(read_password_file(persist), str(persist))
+    credentials = env.get("CREDENTIALS_DIRECTORY")
+    if credentials:
+        credential = Path(credentials) / CREDENTIAL_NAME
+        if credential.is_file():
+            return found(read_password_file(credential), str(credential))
+    if interactive:
+        where = f" for {os.fspath(keystore)}" if keystore is not None else ""
+        value = prompt(f"Keystore password{where}: ")
+        if not value:
+            raise PasswordError("no password entered")
+        return found([Secret(value)], "prompt")
+    raise PasswordError(f"no keystore password given; use one of: {SOURCES_TEXT}")
