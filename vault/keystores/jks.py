@@ -8,6 +8,7 @@ itself and calls pyjks' Sun key protector directly.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -42,6 +43,12 @@ class JavaKeystore(Keystore):
         except jks.util.DecryptionFailureException:
             raise PasswordError(
                 f"wrong key password for alias '{entry.alias}'", path=self.path, alias=entry.alias
+            ) from None
+        except Exception as exc:
+            raise KeystoreFormatError(
+                f"cannot read the secret key '{entry.alias}' ({type(exc).__name__})",
+                path=self.path,
+                alias=entry.alias,
             ) from None
         return bytes(raw.key)
 
@@ -84,6 +91,11 @@ def load(path: str, data: bytes, kind: StoreKind, password: Secret | None) -> Ja
     """Load a JKS or JCEKS; with no password, entries are listed unverified."""
     import jks
 
+    # javaobj dumps its parser state at ERROR level on a damaged JCEKS: keep it off stderr.
+    quiet = logging.getLogger("javaobj")
+    quiet.propagate = False
+    quiet.handlers[:] = [logging.NullHandler()]
+
     try:
         store = jks.KeyStore.loads(
             data, password.reveal() if password is not None else None, try_decrypt_keys=False
@@ -92,7 +104,7 @@ def load(path: str, data: bytes, kind: StoreKind, password: Secret | None) -> Ja
         raise PasswordError(
             "wrong store password (keystore integrity check failed)", path=path
         ) from None
-    except (jks.util.KeystoreException, ValueError, UnicodeError, IndexError, EOFError) as exc:
+    except Exception as exc:  # pyjks and javaobj raise anything from struct.error to RuntimeError
         raise KeystoreFormatError(
             f"not a readable {kind} keystore ({type(exc).__name__})", path=path
         ) from None
@@ -120,13 +132,12 @@ def load(path: str, data: bytes, kind: StoreKind, password: Secret | None) -> Ja
 
 def _peek_secret(item: Any, password: Secret | None) -> tuple[str | None, int | None]:
     """Algorithm and size of a JCEKS secret key, when the store password opens it."""
-    import jks
 
     if password is None:
         return None, None
     try:
         item.decrypt(password.reveal())
-    except (jks.util.KeystoreException, ValueError):
+    except Exception:  # a wrong key password or a damaged sealed object: shown as unknown
         return None, None
     return str(item.algorithm), int(item.key_size)
 
