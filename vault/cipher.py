@@ -233,12 +233,15 @@ class KeyRing:
         keys = [e for e in self.entries if e.private_key is not None]
         if not keys:
             raise NoKeyError("no private key in the key ring")
+        keys = [e for e in keys if len(block) == self._private(e).key_size // 8]
+        if not keys:
+            raise MalformedCiphertextError(
+                "the ciphertext is neither a JSON envelope nor an RSA block of a key's size"
+            )
         tries = [canonical_transformation(transformation)] if transformation else [OAEP_SHA1, PKCS1]
         for name in tries:
             for entry in keys:
                 private = self._private(entry)
-                if len(block) != private.key_size // 8 and len(keys) > 1:
-                    continue
                 try:
                     plaintext = private.decrypt(block, _padding(name))
                     return _text(plaintext)

@@ -204,20 +204,12 @@ public class Interop {
     static String jsonString(String s) {
         StringBuilder sb = new StringBuilder("\"");
         for (char ch : s.toCharArray()) {
-            switch (ch) {
-                case '"': sb.append("\\\""); break;
-                case '\\': sb.append("\\\\"); break;
-                case '\t': sb.append("\\t"); break;
-                case '\b': sb.append("\\b"); break;
-                case '\n': sb.append("\\n"); break;
-                case '\r': sb.append("\\r"); break;
-                case '\f': sb.append("\\f"); break;
-                default:
-                    if (ch < 0x20 || "<>&='".indexOf(ch) >= 0 || ch == '\u2028' || ch == '\u2029') {
-                        sb.append(String.format("\\u%04x", (int) ch));
-                    } else {
-                        sb.append(ch);
-                    }
+            if (ch == '"' || ch == '\\') {
+                sb.append('\\').append(ch);
+            } else if (ch < 0x20 || "<>&='\u2028\u2029".indexOf(ch) >= 0) {
+                sb.append(String.format("\\u%04x", (int) ch));
+            } else {
+                sb.append(ch);
             }
         }
         return sb.append('"').toString();
@@ -225,19 +217,11 @@ public class Interop {
 
     /** Returns the string fields of a flat JSON object, or null if the bytes are not one. */
     static Map<String, String> parseEnvelope(byte[] raw) {
-        String s;
         try {
-            s = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(raw)).toString().strip();
-        } catch (CharacterCodingException e) {
-            return null;
-        }
-        if (!s.startsWith("{")) {
-            return null;
-        }
-        try {
-            return new FlatJson(s).parseObject();
-        } catch (RuntimeException e) {
-            return null; // e.g. a raw RSA block that happens to start with '{'
+            String s = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(raw)).toString().strip();
+            return s.startsWith("{") ? new FlatJson(s).parseObject() : null;
+        } catch (CharacterCodingException | RuntimeException e) {
+            return null; // not UTF-8 / not JSON, e.g. a raw RSA block that happens to start with '{'
         }
     }
 
@@ -251,24 +235,23 @@ public class Interop {
         Map<String, String> parseObject() {
             Map<String, String> fields = new HashMap<>();
             expect('{');
-            if (peek() == '}') {
-                pos++;
-            } else {
-                while (true) {
-                    String key = string();
-                    expect(':');
-                    if (peek() == '"') {
-                        fields.put(key, string());
-                    } else {
-                        while (pos < s.length() && ",} \t\r\n".indexOf(s.charAt(pos)) < 0) {
-                            pos++; // number, true, false, null
-                        }
+            boolean more = peek() != '}';
+            while (more) {
+                String key = string();
+                expect(':');
+                if (peek() == '"') {
+                    fields.put(key, string());
+                } else {
+                    while (",} \t\r\n".indexOf(s.charAt(pos)) < 0) {
+                        pos++; // number, true, false, null
                     }
-                    if (peek() == ',') { pos++; continue; }
-                    expect('}');
-                    break;
+                }
+                more = peek() == ',';
+                if (more) {
+                    pos++;
                 }
             }
+            expect('}');
             if (peek() != 0) {
                 throw new IllegalStateException("trailing data");
             }
@@ -292,27 +275,21 @@ public class Interop {
         private String string() {
             expect('"');
             StringBuilder sb = new StringBuilder();
-            while (true) {
-                char ch = s.charAt(pos++);
-                if (ch == '"') {
-                    return sb.toString();
-                }
+            for (char ch = s.charAt(pos++); ch != '"'; ch = s.charAt(pos++)) {
                 if (ch != '\\') {
                     sb.append(ch);
-                    continue;
-                }
-                char esc = s.charAt(pos++);
-                switch (esc) {
-                    case 'u': sb.append((char) Integer.parseInt(s.substring(pos, pos + 4), 16)); pos += 4; break;
-                    case 'b': sb.append('\b'); break;
-                    case 'f': sb.append('\f'); break;
-                    case 'n': sb.append('\n'); break;
-                    case 'r': sb.append('\r'); break;
-                    case 't': sb.append('\t'); break;
-                    case '"': case '\\': case '/': sb.append(esc); break;
-                    default: throw new IllegalStateException("bad escape \\" + esc);
+                } else if (s.charAt(pos) == 'u') {
+                    sb.append((char) Integer.parseInt(s.substring(pos + 1, pos + 5), 16));
+                    pos += 5;
+                } else {
+                    int i = "bfnrt\"\\/".indexOf(s.charAt(pos++));
+                    if (i < 0) {
+                        throw new IllegalStateException("bad escape at " + pos);
+                    }
+                    sb.append("\b\f\n\r\t\"\\/".charAt(i));
                 }
             }
+            return sb.toString();
         }
     }
 }

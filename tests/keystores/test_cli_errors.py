@@ -12,7 +12,11 @@ STOREPASS = clean_env(CIPHERTOOL_KEYSTORE_PASSWORD="storepass")
 
 
 def test_missing_file(run: Run, tmp_path: Path) -> None:
-    assert_clean_error(run("keystore", "list", str(tmp_path / "nope.jks"), env=STOREPASS), 2, "no such keystore file")
+    assert_clean_error(
+        run("keystore", "list", str(tmp_path / "nope.jks"), env=STOREPASS),
+        2,
+        "no such keystore file",
+    )
 
 
 def test_not_a_keystore(run: Run, tmp_path: Path) -> None:
@@ -37,28 +41,64 @@ def test_wrong_store_password(run: Run, vectors: Path, name: str) -> None:
 
 
 def test_wrong_key_password(run: Run, vectors: Path) -> None:
-    result = run("decrypt", "--keystore", str(vectors / "jdk17.jks"), "--alias", "other", "AAAA", env=STOREPASS)
+    result = run(
+        "decrypt",
+        "--keystore",
+        str(vectors / "jdk17.jks"),
+        "--alias",
+        "other",
+        "AAAA",
+        env=STOREPASS,
+    )
     assert_clean_error(result, 3, "wrong key password for alias 'other'")
     right = clean_env(CIPHERTOOL_KEYSTORE_PASSWORD="storepass", CIPHERTOOL_KEY_PASSWORD="keypass")
-    result = run("decrypt", "--keystore", str(vectors / "jdk17.jks"), "--alias", "other", "not*base64", env=right)
+    result = run(
+        "decrypt",
+        "--keystore",
+        str(vectors / "jdk17.jks"),
+        "--alias",
+        "other",
+        "not*base64",
+        env=right,
+    )
     assert_clean_error(result, 2, "not Base64")  # the key opened; the ciphertext is what is wrong
 
 
 def test_unknown_alias(run: Run, vectors: Path) -> None:
-    result = run("decrypt", "--keystore", str(vectors / "jdk17.jks"), "--alias", "ghost", "AAAA", env=STOREPASS)
+    result = run(
+        "decrypt",
+        "--keystore",
+        str(vectors / "jdk17.jks"),
+        "--alias",
+        "ghost",
+        "AAAA",
+        env=STOREPASS,
+    )
     assert_clean_error(result, 3, "no entry with alias 'ghost'")
 
 
 def test_alias_without_private_key(run: Run, vectors: Path) -> None:
-    result = run("decrypt", "--keystore", str(vectors / "truststore.p12"), "--alias", "first", "AAAA", env=STOREPASS)
+    result = run(
+        "decrypt",
+        "--keystore",
+        str(vectors / "truststore.p12"),
+        "--alias",
+        "first",
+        "AAAA",
+        env=STOREPASS,
+    )
     assert_clean_error(result, 3, "is a trusted-cert entry, not a private key")
 
 
 def test_no_password_anywhere(run: Run, vectors: Path) -> None:
     result = run("decrypt", "--keystore", str(vectors / "jdk17.jks"), "AAAA", env=clean_env())
-    assert_clean_error(result, 3, "no keystore password given", "--storepass-file", "password-persist")
+    assert_clean_error(
+        result, 3, "no keystore password given", "--storepass-file", "password-persist"
+    )
 
 
 def test_unknown_storetype(run: Run, vectors: Path) -> None:
-    result = run("keystore", "list", str(vectors / "jdk17.jks"), "--storetype", "BKS", env=STOREPASS)
+    result = run(
+        "keystore", "list", str(vectors / "jdk17.jks"), "--storetype", "BKS", env=STOREPASS
+    )
     assert_clean_error(result, 2, "unknown keystore type 'BKS'")
