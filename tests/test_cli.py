@@ -1,0 +1,89 @@
+"""The command line as a user meets it: entry points, help, prompts on a terminal."""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CIPHERTOOL, Run, clean_env
+from vault import __version__
+from vault.keystores._write import create_keystore
+from vault.secret import Secret
+
+
+def test_python_dash_m_and_console_script_agree() -> None:
+    for command in ([sys.executable, "-m", "vault"], CIPHERTOOL):
+        out = subprocess.run([*command, "--version"], capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0 and __version__ in out.stdout
+
+
+@pytest.mark.parametrize(
+    "args", [[], ["encrypt"], ["decrypt"], ["keystore", "create"], ["keystore", "list"]]
+)
+def test_help_explains(run: Run, args: list[str]) -> None:
+    result = run(*args, "--help")
+    assert result.returncode == 0
+    assert "Usage:" in result.stdout and len(result.stdout.splitlines()) > 5
+
+
+def _on_terminal(
+    args: list[str], answers: list[bytes], env: dict[str, str]
+) -> tuple[int, bytes, bytes]:
+    """Run with stdin and stderr on a pseudo-terminal; answer each prompt in turn."""
+    main, child = pty.openpty()
+    proc = subprocess.Popen(
+        [*CIPHERTOOL, *args],
+        stdin=child,
+        stdout=subprocess.PIPE,
+        stderr=child,
+        env=env,
+        start_new_session=True,
+    )
+    os.close(child)
+    seen = b""
+    for number, answer in enumerate(answers, 1):
+        while seen.count(b": ") < number:
+            seen += os.read(main, 1024)
+        os.write(main, answer + b"\n")
+    out, _ = proc.communicate(timeout=60)
+    try:
+        while chunk := os.read(main, 1024):
+            seen += chunk
+    except OSError:
+        pass
+    os.close(main)
+    return proc.returncode, out, seen
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("tty") / "k.p12"
+    create_keystore(path, "k", Secret("tty-password"))
+    return path
+
+
+def test_encrypt_prompts_twice_without_echo(store: Path, run: Run) -> None:
+    env = clean_env(CIPHERTOOL_KEYSTORE_PASSWORD="tty-password")
+    code, out, screen = _on_terminal(
+        ["encrypt", "--keystore", str(store)], [b"typed-secret", b"typed-secret"], env
+    )
+    assert code == 0, screen
+    assert b"typed-secret" not in screen + out  # hidden prompt: nothing echoed
+    assert screen.count(b"Enter the value") == 2
+    decrypted = run("decrypt", "--keystore", str(store), out.decode().strip(), env=env)
+    assert decrypted.stdout == "typed-secret"
+
+
+def test_encrypt_refuses_two_different_entries(store: Path) -> None:
+    env = clean_env(CIPHERTOOL_KEYSTORE_PASSWORD="tty-password")
+    code, out, screen = _on_terminal(
+        ["encrypt", "--keystore", str(store)], [b"one-value", b"other-value"], env
+    )
+    assert code == 2 and out == b""
+    assert b"the two entries of the value differ" in screen
+    assert b"one-value" not in screen and b"other-value" not in screen
