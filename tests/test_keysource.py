@@ -1,4 +1,4 @@
-"""Which keystore: flags, then environment, then the config's [keystore.internal]/[keystore.primary]."""
+"""Which keystore: flags, then environment, then the config's keystore table."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def test_flags_then_environment_then_config(tmp_path: Path) -> None:
         "/flag.jks", "JKS", "flag"
     )
     assert keystore_spec(config=config, environ=env) == KeystoreSpec("/env/ks.p12", "pkcs12", "env")
-    # [keystore.internal] wins over [keystore.primary]; a relative file_name is relative to the config.
+    # [keystore.internal] wins over [keystore.primary]; file_name is relative to the config.
     assert keystore_spec(config=config, environ={}) == KeystoreSpec(
         str(config.parent / "internal.p12"), "PKCS12", "internal"
     )
