@@ -87,13 +87,7 @@ class Keystore(ABC):
         self, alias: str | None = None, key_password: Secret | None = None
     ) -> rsa.RSAPrivateKey:
         """Decrypt the private key of ``alias``; the key password defaults to the store's."""
-        entry = self.entry(alias)
-        if entry.kind != "private-key":
-            raise AliasError(
-                f"entry '{entry.alias}' is a {entry.kind} entry, not a private key",
-                path=self.path,
-                alias=entry.alias,
-            )
+        entry = self._entry_of_kind(alias, "private-key")
         password = key_password if key_password is not None else self.store_password
         key = self._decrypt_private_key(entry, password)
         if not isinstance(key, rsa.RSAPrivateKey):
@@ -104,15 +98,19 @@ class Keystore(ABC):
 
     def secret_key(self, alias: str, key_password: Secret | None = None) -> bytes:
         """The raw bytes of a secret-key entry (JCEKS, PKCS12)."""
+        entry = self._entry_of_kind(alias, "secret-key")
+        password = key_password if key_password is not None else self.store_password
+        return self._decrypt_secret_key(entry, password)
+
+    def _entry_of_kind(self, alias: str | None, kind: EntryKind) -> Entry:
         entry = self.entry(alias)
-        if entry.kind != "secret-key":
+        if entry.kind != kind:
             raise AliasError(
-                f"entry '{entry.alias}' is a {entry.kind} entry, not a secret key",
+                f"entry '{entry.alias}' is a {entry.kind} entry, not a {kind.replace('-', ' ')}",
                 path=self.path,
                 alias=entry.alias,
             )
-        password = key_password if key_password is not None else self.store_password
-        return self._decrypt_secret_key(entry, password)
+        return entry
 
     @abstractmethod
     def _decrypt_private_key(self, entry: Entry, password: Secret | None) -> PrivateKeyTypes: ...

@@ -8,7 +8,6 @@ decrypted on its own when asked for.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 
 from cryptography import x509
@@ -22,7 +21,7 @@ from ..errors import AliasError, KeystoreFormatError, PasswordError
 from ..secret import Secret
 from . import _der
 from ._der import DerError, Tlv
-from ._model import Entry, Keystore
+from ._model import Entry, Keystore, thumbprint
 
 _DATA = "1.2.840.113549.1.7.1"
 _KEY_BAG = "1.2.840.113549.1.12.10.1.1"
@@ -119,14 +118,14 @@ def load(path: str, data: bytes, password: Secret | None) -> Pkcs12Keystore:
             continue
         cert = _find_cert(alias, certs)
         if cert is not None:
-            key_certs.add(thumbprint_of(cert.certificate))
+            key_certs.add(thumbprint(cert.certificate))
         leaf = cert.certificate if cert is not None else None
         size = getattr(leaf.public_key(), "key_size", None) if leaf is not None else None
         entries.append(
             Entry(alias, "private-key", leaf, (leaf,) if leaf else (), None, "RSA", size)
         )
     for cert in certs:
-        if thumbprint_of(cert.certificate) in key_certs:
+        if thumbprint(cert.certificate) in key_certs:
             continue
         if not cert.friendly_name:
             continue  # a chain certificate, not an entry of its own (keytool hides these too)
@@ -136,10 +135,6 @@ def load(path: str, data: bytes, password: Secret | None) -> Pkcs12Keystore:
             Entry(alias, "trusted-cert", cert.certificate, (cert.certificate,), None, None, size)
         )
     return Pkcs12Keystore(path, "PKCS12", tuple(entries), password, by_alias)
-
-
-def thumbprint_of(cert: x509.Certificate) -> str:
-    return hashlib.sha1(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
 
 
 def _find_cert(
@@ -266,6 +261,17 @@ def _pbes2_decrypt(epki: bytes, password: bytes | None) -> bytes:
         raise _WrongPassword from None
 
 
+def _encryption(password: Secret) -> serialization.KeySerializationEncryption:
+    """PBES2 (PBKDF2-SHA256, AES-256-CBC) and an HMAC-SHA256 MAC, as JDK 17's keytool writes."""
+    return (
+        serialization.PrivateFormat.PKCS12.encryption_builder()
+        .kdf_rounds(10000)
+        .key_cert_algorithm(pkcs12.PBES.PBESv2SHA256AndAES256CBC)
+        .hmac_hash(hashes.SHA256())
+        .build(password.encode())
+    )
+
+
 def dump(
     alias: str,
     key: PrivateKeyTypes | None,
@@ -276,25 +282,13 @@ def dump(
     from cryptography.hazmat.primitives.asymmetric import rsa
 
     assert key is None or isinstance(key, rsa.RSAPrivateKey)
-    encryption = (
-        serialization.PrivateFormat.PKCS12.encryption_builder()
-        .kdf_rounds(10000)
-        .key_cert_algorithm(pkcs12.PBES.PBESv2SHA256AndAES256CBC)
-        .hmac_hash(hashes.SHA256())
-        .build(password.encode())
-    )
+    encryption = _encryption(password)
     return pkcs12.serialize_key_and_certificates(alias.encode(), key, cert, None, encryption)
 
 
 def dump_truststore(certs: list[tuple[str, x509.Certificate]], password: Secret) -> bytes:
     """A PKCS12 truststore Java lists as trustedCertEntry (the Oracle trust attribute is set)."""
-    encryption = (
-        serialization.PrivateFormat.PKCS12.encryption_builder()
-        .kdf_rounds(10000)
-        .key_cert_algorithm(pkcs12.PBES.PBESv2SHA256AndAES256CBC)
-        .hmac_hash(hashes.SHA256())
-        .build(password.encode())
-    )
+    encryption = _encryption(password)
     return pkcs12.serialize_java_truststore(
         [pkcs12.PKCS12Certificate(cert, alias.encode()) for alias, cert in certs], encryption
     )
