@@ -18,8 +18,8 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
-from .errors import EXIT_BAD_INPUT, InputError, UsageError, VaultError
-from .passwords import PasswordOptions, find_passwords
+from .errors import EXIT_BAD_INPUT, InputError, MissingPasswordError, UsageError, VaultError
+from .passwords import PasswordOptions, Passwords, find_passwords
 from .secret import Secret
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -321,29 +321,27 @@ def keystore_create(
     )
 
 
-def _new_password(path: str, options: PasswordOptions) -> Any:
-    from .passwords import Passwords
-
-    if _stdin_is_terminal() and not (options.storepass_file or options.storepass_env):
-        import os
-
-        if not os.environ.get("CIPHERTOOL_KEYSTORE_PASSWORD"):
-            first = getpass.getpass(f"New password for {path}: ")
-            if getpass.getpass("Again: ") != first:
-                raise UsageError("the two passwords differ")
-            return Passwords(Secret(first), None, "prompt")
-    return find_passwords(path, options, interactive=False)
+def _new_password(path: str, options: PasswordOptions) -> Passwords:
+    """The usual sources in their order; on a terminal with none, a new password asked twice."""
+    try:
+        return find_passwords(path, options, interactive=False)
+    except MissingPasswordError:
+        if not _stdin_is_terminal():
+            raise
+    first = getpass.getpass(f"New password for {path}: ")
+    if getpass.getpass("Again: ") != first:
+        raise UsageError("the two passwords differ")
+    return Passwords(Secret(first), None, "prompt")
 
 
 def _open_listing(path: str, storetype: str | None, options: PasswordOptions) -> Any:
-    from .errors import PasswordError
     from .keysource import KeystoreSpec, open_keystore
 
     spec = KeystoreSpec(path, storetype)
     try:
         store, _ = open_keystore(spec, options, need_private=True, interactive=False)
         return store
-    except PasswordError:
+    except MissingPasswordError:
         if _stdin_is_terminal():
             store, _ = open_keystore(spec, options, need_private=True, interactive=True)
             return store

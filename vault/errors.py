@@ -67,6 +67,10 @@ class PasswordError(KeyTroubleError):
     """A keystore or key password is wrong or could not be found."""
 
 
+class MissingPasswordError(PasswordError):
+    """No password source answered (and no terminal to ask on)."""
+
+
 class AliasError(KeyTroubleError):
     """No entry under that alias, or the entry is not of the kind needed."""
 

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import InputError, PasswordError, UsageError
+from .errors import InputError, MissingPasswordError, PasswordError, UsageError
 from .secret import Secret
 
 log = logging.getLogger("vault.passwords")
@@ -177,4 +177,4 @@ def find_passwords(
         if not value:
             raise PasswordError("no password entered")
         return found([Secret(value)], "prompt")
-    raise PasswordError(f"no keystore password given; use one of: {SOURCES_TEXT}")
+    raise MissingPasswordError(f"no keystore password given; use one of: {SOURCES_TEXT}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,19 @@ def test_unknown_storetype(run: Run, vectors: Path) -> None:
         "keystore", "list", str(vectors / "jdk17.jks"), "--storetype", "BKS", env=STOREPASS
     )
     assert_clean_error(result, 2, "unknown keystore type 'BKS'")
+
+
+def test_list_with_a_wrong_password_fails_rather_than_listing_unverified(
+    run: Run, vectors: Path
+) -> None:
+    env = clean_env(CIPHERTOOL_KEYSTORE_PASSWORD="wrong-one")
+    assert_clean_error(
+        run("keystore", "list", str(vectors / "jdk17.jks"), env=env), 3, "wrong store password"
+    )
+
+
+def test_list_jks_without_a_password_warns_and_lists(run: Run, vectors: Path) -> None:
+    result = run("keystore", "list", str(vectors / "jdk17.jks"), "--json", env=clean_env())
+    assert result.returncode == 0
+    assert "integrity not checked" in result.stderr
+    assert {e["alias"] for e in json.loads(result.stdout)["entries"]} == {"other", "wso2carbon"}
