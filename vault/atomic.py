@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import logging
 import os
 import secrets
 import stat
@@ -25,6 +26,7 @@ from pathlib import Path
 from .errors import InputError
 
 NEW_FILE_MODE = 0o600
+log = logging.getLogger("vault.atomic")
 
 
 def _describe(exc: OSError) -> str:
@@ -32,7 +34,7 @@ def _describe(exc: OSError) -> str:
 
 
 @contextlib.contextmanager
-def locked(path: str | os.PathLike[str], *, wait: bool = True) -> Iterator[None]:
+def locked(path: str | os.PathLike[str]) -> Iterator[None]:
     """Hold an exclusive lock on ``path`` (which must exist) for the block."""
     target = Path(path)
     while True:
@@ -41,11 +43,7 @@ def locked(path: str | os.PathLike[str], *, wait: bool = True) -> Iterator[None]
         except OSError as exc:
             raise InputError(f"cannot open for locking: {_describe(exc)}", path=target) from None
         try:
-            flags = fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB
-            try:
-                fcntl.flock(fd, flags)
-            except BlockingIOError:
-                raise InputError("is being rewritten by another run", path=target) from None
+            fcntl.flock(fd, fcntl.LOCK_EX)
             try:
                 current = os.stat(target)
             except FileNotFoundError:
@@ -71,25 +69,16 @@ def _write_temp(path: Path, data: bytes, mode: int) -> Path:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+            os.fchmod(handle.fileno(), mode)
             handle.flush()
             os.fsync(handle.fileno())
-            os.fchmod(handle.fileno(), mode)
-    except OSError as exc:
+    except BaseException as exc:  # an interrupt too: no temp file is left behind
         with contextlib.suppress(OSError):
             temp.unlink()
-        raise InputError(f"cannot write: {_describe(exc)}", path=path) from None
+        if isinstance(exc, OSError):
+            raise InputError(f"cannot write: {_describe(exc)}", path=path) from None
+        raise
     return temp
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    except OSError as exc:  # some file systems refuse fsync on a directory
-        if exc.errno not in (errno.EINVAL, errno.ENOTSUP):
-            raise
-    finally:
-        os.close(fd)
 
 
 def replace(path: str | os.PathLike[str], data: bytes) -> None:
@@ -102,11 +91,13 @@ def replace(path: str | os.PathLike[str], data: bytes) -> None:
     temp = _write_temp(target, data, stat.S_IMODE(info.st_mode))
     try:
         os.replace(temp, target)
-        _fsync_dir(target.parent)
-    except OSError as exc:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             temp.unlink()
-        raise InputError(f"cannot rewrite: {_describe(exc)}", path=target) from None
+        if isinstance(exc, OSError):
+            raise InputError(f"cannot rewrite: {_describe(exc)}", path=target) from None
+        raise
+    _fsync_dir(target.parent)
 
 
 def create(path: str | os.PathLike[str], data: bytes, mode: int = NEW_FILE_MODE) -> None:
@@ -123,3 +114,16 @@ def create(path: str | os.PathLike[str], data: bytes, mode: int = NEW_FILE_MODE)
         with contextlib.suppress(OSError):
             temp.unlink()
     _fsync_dir(target.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make a rename durable. The rename has happened: a failure here is only logged."""
+    try:
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        if exc.errno not in (errno.EINVAL, errno.ENOTSUP):
+            log.warning("%s: could not fsync the directory: %s", directory, _describe(exc))

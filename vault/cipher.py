@@ -72,7 +72,36 @@ def _padding(transformation: str) -> padding.AsymmetricPadding:
     if transformation == OAEP_SHA256:
         # SunJCE: SHA-256 for the OAEP digest, but MGF1 stays SHA-1.
         return padding.OAEP(padding.MGF1(hashes.SHA1()), hashes.SHA256(), None)
-    return padding.PKCS1v15()
+    if transformation == PKCS1:
+        return padding.PKCS1v15()
+    raise UsageError(f"unknown transformation '{transformation}'")
+
+
+def _rsa_decrypt(key: rsa.RSAPrivateKey, block: bytes, transformation: str) -> bytes:
+    """Decrypt one RSA block; raises ValueError when it does not decrypt.
+
+    OAEP goes to OpenSSL. PKCS#1 v1.5 does not: OpenSSL 3.2+ answers a bad
+    block with random bytes (implicit rejection) instead of an error, which
+    would hand back a wrong secret for a wrong key. So the padding is checked
+    here, on the raw RSA result; the error never says what was wrong.
+    """
+    if transformation != PKCS1:
+        return key.decrypt(block, _padding(transformation))
+    size = (key.key_size + 7) // 8
+    if len(block) != size:
+        raise ValueError("decryption failed")
+    numbers = key.private_numbers()
+    c = int.from_bytes(block, "big")
+    if c >= numbers.public_numbers.n:
+        raise ValueError("decryption failed")
+    m1 = pow(c, numbers.dmp1, numbers.p)
+    m2 = pow(c, numbers.dmq1, numbers.q)
+    m = m2 + numbers.q * ((numbers.iqmp * (m1 - m2)) % numbers.p)
+    em = m.to_bytes(size, "big")
+    separator = em.find(b"\0", 2)
+    if em[0] != 0 or em[1] != 2 or separator < 10:
+        raise ValueError("decryption failed")
+    return em[separator + 1 :]
 
 
 def max_block_plaintext(key_size_bits: int, transformation: str) -> int:
@@ -243,8 +272,7 @@ class KeyRing:
             for entry in keys:
                 private = self._private(entry)
                 try:
-                    plaintext = private.decrypt(block, _padding(name))
-                    return _text(plaintext)
+                    return _text(_rsa_decrypt(private, block, name))
                 except (ValueError, DecryptionError):
                     continue
         raise DecryptionError("decryption failed")
@@ -265,7 +293,9 @@ class KeyRing:
                 raise MalformedCiphertextError("hybrid ciphertext has a bad IV or is truncated")
             for entry in candidates:
                 try:
-                    aes_key = self._private(entry).decrypt(wrapped, _padding(kt))
+                    aes_key = _rsa_decrypt(self._private(entry), wrapped, kt)
+                    if len(aes_key) != 32:
+                        continue
                     return _text(AESGCM(aes_key).decrypt(iv, c, None))
                 except (ValueError, InvalidTag):
                     continue
@@ -273,7 +303,7 @@ class KeyRing:
         rsa_t = _envelope_transformation(t)
         for entry in candidates:
             try:
-                return _text(self._private(entry).decrypt(c, _padding(rsa_t)))
+                return _text(_rsa_decrypt(self._private(entry), c, rsa_t))
             except ValueError:
                 continue
         raise DecryptionError("decryption failed")
@@ -302,7 +332,7 @@ def _json_envelope(raw: bytes) -> dict[str, object] | None:
         return None
     try:
         value = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return None  # an RSA block may start with '{' by chance
     if not isinstance(value, dict):
         raise MalformedCiphertextError("the ciphertext's JSON is not an object")

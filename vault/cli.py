@@ -11,6 +11,7 @@ import getpass
 import json
 import logging
 import sys
+import warnings
 from collections.abc import Callable
 from datetime import UTC
 from typing import Any, TypeVar
@@ -115,6 +116,8 @@ def _read_value(what: str = "value") -> Secret:
         if first != second:
             raise UsageError(f"the two entries of the {what} differ")
         return Secret(first)
+    if sys.stdin is None:
+        raise InputError(f"no standard input to read the {what} from")
     try:
         text = sys.stdin.buffer.read().decode("utf-8")
     except UnicodeDecodeError:
@@ -142,7 +145,9 @@ class _Group(click.Group):
             raise
         except BrokenPipeError:
             ctx.exit(EXIT_BAD_INPUT)
-        except Exception as exc:
+        except BaseException as exc:  # pyo3's PanicException is not an Exception
+            if isinstance(exc, SystemExit | GeneratorExit):
+                raise
             # The message of an unexpected error may quote data; the type does not.
             click.echo(
                 f"ciphertool: internal error ({type(exc).__name__}); please report it", err=True
@@ -162,6 +167,9 @@ def main(verbose: bool) -> None:
     3 key trouble (password, alias, no key, decryption failed).
     """
     _setup_logging(verbose)
+    # pyca warns about odd certificates (e.g. negative serials) on stderr; they are listed as is.
+    warnings.filterwarnings("ignore", module=r"cryptography\..*")
+    warnings.filterwarnings("ignore", message=".*serial number.*")
 
 
 # -- encrypt / decrypt -----------------------------------------------------
@@ -242,7 +250,7 @@ def decrypt(ciphertext: str | None, transformation: str | None, **kwargs: Any) -
 
     options = _pw(kwargs)
     if ciphertext is None:
-        ciphertext = sys.stdin.read()
+        ciphertext = sys.stdin.read() if sys.stdin is not None else ""
     if not ciphertext.strip():
         raise InputError("no ciphertext given (argument or standard input)")
     spec = keystore_spec(kwargs["keystore"], kwargs["storetype"], kwargs["alias"])

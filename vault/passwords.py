@@ -58,13 +58,16 @@ class PasswordOptions:
     keypass_env: str | None = None
 
 
-def _strip_newline(line: str) -> str:
-    return line[:-1] if line.endswith("\n") else line
+def password(value: str, where: str | os.PathLike[str] | None = None) -> Secret:
+    """A password as a Secret; a NUL byte is refused (keystore formats cannot hold it)."""
+    if "\0" in value:
+        raise PasswordError("the password contains a NUL byte", path=where)
+    return Secret(value)
 
 
 def _lines(text: str) -> list[str]:
-    lines = [_strip_newline(line).removesuffix("\r") for line in text.splitlines(keepends=True)]
-    return lines
+    """Lines with one trailing newline (LF or CRLF) stripped from each."""
+    return [line.removesuffix("\n").removesuffix("\r") for line in text.splitlines(keepends=True)]
 
 
 def _check_mode(path: Path) -> None:
@@ -94,24 +97,29 @@ def read_password_file(path: str | os.PathLike[str]) -> list[Secret]:
     lines = _lines(text)
     if not lines or not lines[0]:
         raise PasswordError("password file is empty", path=target)
-    return [Secret(line) for line in lines[:2]]
+    return [password(line, target) for line in lines[:2]]
 
 
 def _consume_tmp(path: Path) -> list[Secret]:
-    """Read ``password-tmp``, overwrite its bytes, then delete it, as WSO2 does."""
-    secrets_ = read_password_file(path)
+    """Read ``password-tmp``, overwrite its bytes, then delete it, as WSO2 does.
+
+    It is wiped even when it cannot be used: it is meant to be read once. A
+    symbolic link is refused rather than followed (its target would be wiped).
+    """
+    if path.is_symlink():
+        raise PasswordError("is a symbolic link; refused", path=path)
     try:
-        size = path.stat().st_size
-        with open(path, "r+b") as handle:
-            handle.write(os.urandom(size))
-            handle.flush()
-            os.fsync(handle.fileno())
-        path.unlink()
-    except OSError as exc:
-        raise InputError(
-            f"read but could not overwrite and delete it: {exc.strerror}", path=path
-        ) from None
-    return secrets_
+        return read_password_file(path)
+    finally:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC)
+            with os.fdopen(fd, "r+b") as handle:
+                handle.write(os.urandom(os.fstat(fd).st_size))
+                handle.flush()
+                os.fsync(handle.fileno())
+            path.unlink()
+        except OSError as exc:
+            log.warning("%s: could not overwrite and delete it: %s", path, exc.strerror)
 
 
 def _env(environ: Mapping[str, str], name: str, flag: str) -> Secret:
@@ -120,7 +128,7 @@ def _env(environ: Mapping[str, str], name: str, flag: str) -> Secret:
         raise UsageError(f"{flag} names ${name}, which is not set")
     if not value:
         raise PasswordError(f"${name} is empty")
-    return Secret(value)
+    return password(value, f"${name}")
 
 
 def _explicit_key(options: PasswordOptions, environ: Mapping[str, str]) -> Secret | None:
@@ -129,7 +137,7 @@ def _explicit_key(options: PasswordOptions, environ: Mapping[str, str]) -> Secre
     if options.keypass_env:
         return _env(environ, options.keypass_env, "--keypass-env")
     if environ.get(ENV_KEY):
-        return Secret(environ[ENV_KEY])
+        return password(environ[ENV_KEY], f"${ENV_KEY}")
     return None
 
 
@@ -156,7 +164,7 @@ def find_passwords(
     if options.storepass_env:
         return found([_env(env, options.storepass_env, "--storepass-env")], "--storepass-env")
     if env.get(ENV_STORE):
-        return found([Secret(env[ENV_STORE])], ENV_STORE)
+        return found([password(env[ENV_STORE], f"${ENV_STORE}")], ENV_STORE)
     home = env.get(ENV_HOME)
     folder = Path(home) if home else (Path(keystore).parent if keystore is not None else None)
     if folder is not None:
@@ -176,5 +184,5 @@ def find_passwords(
         value = prompt(f"Keystore password{where}: ")
         if not value:
             raise PasswordError("no password entered")
-        return found([Secret(value)], "prompt")
+        return found([password(value)], "prompt")
     raise MissingPasswordError(f"no keystore password given; use one of: {SOURCES_TEXT}")

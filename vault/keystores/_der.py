@@ -89,6 +89,8 @@ def oid(tlv: Tlv) -> str:
         if not byte & 0x80:
             parts.append(value)
             value = 0
+    if not parts or value:
+        raise DerError("unterminated OID")
     first = parts[0]
     head = [min(first // 40, 2), first - 40 * min(first // 40, 2)]
     return ".".join(str(p) for p in head + parts[1:])

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
-from ..errors import AliasError
+from ..errors import AliasError, KeystoreFormatError
 from ..secret import Secret
 
 EntryKind = Literal["private-key", "trusted-cert", "secret-key"]
@@ -24,6 +24,20 @@ def thumbprint(certificate: x509.Certificate) -> str:
     """Uppercase hex SHA-1 of the certificate's DER, as keytool and WSO2 print it."""
     der = certificate.public_bytes(serialization.Encoding.DER)
     return hashlib.sha1(der).hexdigest().upper()
+
+
+def key_size(certificate: x509.Certificate | None, path: str) -> int | None:
+    """The public key's size in bits; a key that does not parse is a damaged keystore."""
+    if certificate is None:
+        return None
+    try:
+        size = getattr(certificate.public_key(), "key_size", None)
+        # Subject and expiry are parsed lazily too: parse them now, inside the boundary.
+        certificate.subject.rfc4514_string()
+        certificate.not_valid_after_utc  # noqa: B018
+    except Exception:  # pyca raises ValueError or UnsupportedAlgorithm
+        raise KeystoreFormatError("holds a certificate that does not parse", path=path) from None
+    return int(size) if size is not None else None
 
 
 @dataclass(frozen=True)
@@ -57,11 +71,13 @@ class Keystore(ABC):
     store_password: Secret | None = field(default=None, repr=False)
 
     def entry(self, alias: str | None = None) -> Entry:
-        """The entry under ``alias``; with no alias, the only private-key entry."""
+        """The entry under ``alias``; with none, the only key entry (or the only entry)."""
         if alias is None:
             keys = [e for e in self.entries if e.kind == "private-key"]
             if len(keys) == 1:
                 return keys[0]
+            if not keys and len(self.entries) == 1:
+                return self.entries[0]
             if not keys:
                 raise AliasError("holds no private key entry", path=self.path)
             names = ", ".join(e.alias for e in keys)

@@ -20,7 +20,7 @@ from cryptography.x509.oid import NameOID
 from .. import atomic
 from ..errors import InputError, UsageError
 from ..secret import Secret
-from . import load_keystore, normalise_kind, sniff_kind
+from . import load_keystore, normalise_kind
 from ._model import StoreKind
 
 KEY_SIZES = (2048, 3072, 4096)
@@ -172,10 +172,9 @@ def import_certificate(
 
 
 def _kind_for_new(path: Path) -> StoreKind:
-    suffix = path.suffix.lower().lstrip(".")
-    if suffix in ("jks", "pem", "crt"):
-        return "PEM" if suffix in ("pem", "crt") else "JKS"
-    return "PKCS12"
+    """By extension: .jks is JKS, .pem/.crt PEM, anything else PKCS12."""
+    kinds: dict[str, StoreKind] = {".jks": "JKS", ".pem": "PEM", ".crt": "PEM"}
+    return kinds.get(path.suffix.lower(), "PKCS12")
 
 
 def _truststore_bytes(
@@ -202,4 +201,4 @@ def _truststore_bytes(
     return jks.save_jks(entries, password)
 
 
-__all__ = ["create_keystore", "import_certificate", "parse_dname", "read_certificate", "sniff_kind"]
+__all__ = ["create_keystore", "import_certificate", "parse_dname", "read_certificate"]

@@ -20,9 +20,13 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from ..errors import KeystoreFormatError, PasswordError
 from ..secret import Secret
 from . import _der
-from ._model import Entry, Keystore, StoreKind
+from ._model import Entry, Keystore, StoreKind, key_size
 
 _SUN_JKS_KEY_PROTECTOR = "1.3.6.1.4.1.42.2.17.1.1"
+
+# javaobj dumps its parser state at ERROR level on a damaged JCEKS: keep it off stderr.
+logging.getLogger("javaobj").propagate = False
+logging.getLogger("javaobj").addHandler(logging.NullHandler())
 
 
 @dataclass
@@ -81,20 +85,16 @@ def _decrypt_pkcs8(raw: Any, password: Secret, path: str, alias: str) -> bytes:
         raise PasswordError(
             f"wrong key password for alias '{alias}'", path=path, alias=alias
         ) from None
-    except jks.util.KeystoreException as exc:
-        raise KeystoreFormatError(
-            f"cannot read the key entry '{alias}': {type(exc).__name__}", path=path, alias=alias
+    except Exception:
+        # JCEKS: a wrong key password may decrypt to bytes that are no ASN.1 at all.
+        raise PasswordError(
+            f"wrong key password for alias '{alias}' (or a damaged entry)", path=path, alias=alias
         ) from None
 
 
 def load(path: str, data: bytes, kind: StoreKind, password: Secret | None) -> JavaKeystore:
     """Load a JKS or JCEKS; with no password, entries are listed unverified."""
     import jks
-
-    # javaobj dumps its parser state at ERROR level on a damaged JCEKS: keep it off stderr.
-    quiet = logging.getLogger("javaobj")
-    quiet.propagate = False
-    quiet.handlers[:] = [logging.NullHandler()]
 
     try:
         store = jks.KeyStore.loads(
@@ -117,12 +117,12 @@ def load(path: str, data: bytes, kind: StoreKind, password: Secret | None) -> Ja
             chain = tuple(_certificate(der, path) for _, der in item.cert_chain)
             leaf = chain[0] if chain else None
             entries.append(
-                Entry(alias, "private-key", leaf, chain, created, "RSA", _key_size(leaf))
+                Entry(alias, "private-key", leaf, chain, created, "RSA", key_size(leaf, path))
             )
         elif isinstance(item, jks.TrustedCertEntry):
             cert = _certificate(item.cert, path)
             entries.append(
-                Entry(alias, "trusted-cert", cert, (cert,), created, None, _key_size(cert))
+                Entry(alias, "trusted-cert", cert, (cert,), created, None, key_size(cert, path))
             )
         else:
             algorithm, size = _peek_secret(item, password)
@@ -147,13 +147,6 @@ def _certificate(der: bytes, path: str) -> x509.Certificate:
         return x509.load_der_x509_certificate(der)
     except ValueError:
         raise KeystoreFormatError("holds a certificate that does not parse", path=path) from None
-
-
-def _key_size(cert: x509.Certificate | None) -> int | None:
-    if cert is None:
-        return None
-    size = getattr(cert.public_key(), "key_size", None)
-    return int(size) if size is not None else None
 
 
 def save_jks(entries: list[Any], store_password: Secret) -> bytes:

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from ..errors import KeystoreFormatError, PasswordError
 from ..secret import Secret
-from ._model import Entry, Keystore
+from ._model import Entry, Keystore, key_size
 
 _BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----.*?-----END \1-----\r?\n?", re.S)
 
@@ -32,7 +32,8 @@ class PemKeystore(Keystore):
         return super().entry(alias)
 
     def _decrypt_private_key(self, entry: Entry, password: Secret | None) -> PrivateKeyTypes:
-        encrypted = b"ENCRYPTED" in self._key_pem.split(b"\n", 1)[0]
+        # PKCS#8 "ENCRYPTED PRIVATE KEY", or a legacy key's "Proc-Type: 4,ENCRYPTED" header.
+        encrypted = b"ENCRYPTED" in self._key_pem
         if encrypted and password is None:
             raise PasswordError("the PEM key is encrypted and needs a password", path=self.path)
         try:
@@ -66,11 +67,11 @@ def load(path: str, data: bytes, password: Secret | None) -> PemKeystore:
     entries: list[Entry] = []
     if keys:
         leaf = certs[0] if certs else None
-        size = getattr(leaf.public_key(), "key_size", None) if leaf is not None else None
+        size = key_size(leaf, path)
         entries.append(Entry(Path(path).stem, "private-key", leaf, tuple(certs), None, "RSA", size))
     else:
         for n, cert in enumerate(certs, 1):
-            size = getattr(cert.public_key(), "key_size", None)
+            size = key_size(cert, path)
             entries.append(Entry(f"cert{n}", "trusted-cert", cert, (cert,), None, None, size))
     return PemKeystore(path, "PEM", tuple(entries), password, keys[0] if keys else b"")
 

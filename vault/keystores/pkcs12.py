@@ -21,7 +21,7 @@ from ..errors import AliasError, KeystoreFormatError, PasswordError
 from ..secret import Secret
 from . import _der
 from ._der import DerError, Tlv
-from ._model import Entry, Keystore, thumbprint
+from ._model import Entry, Keystore, key_size, thumbprint
 
 _DATA = "1.2.840.113549.1.7.1"
 _KEY_BAG = "1.2.840.113549.1.12.10.1.1"
@@ -90,18 +90,25 @@ class _WrongPassword(Exception):
 
 
 def _password_bytes(password: Secret | None) -> bytes | None:
-    return password.encode() if password is not None else None
+    """UTF-8 of the password. A NUL byte is refused here: pyca's Rust code would panic
+    with the password's bytes in its message."""
+    if password is None:
+        return None
+    data = password.encode()
+    if b"\0" in data:
+        raise PasswordError("the password contains a NUL byte")
+    return data
 
 
 def load(path: str, data: bytes, password: Secret | None) -> Pkcs12Keystore:
     try:
         bags = list(_walk(data))
-    except (DerError, ValueError, StopIteration):
+    except (DerError, ValueError, StopIteration, IndexError):
         raise KeystoreFormatError("not a readable PKCS12 keystore (bad DER)", path=path) from None
     if password is None:
         raise PasswordError("a PKCS12 keystore needs its store password", path=path)
     try:
-        loaded = pkcs12.load_pkcs12(data, password.encode())
+        loaded = pkcs12.load_pkcs12(data, _password_bytes(password))
     except ValueError:
         raise PasswordError("wrong store password (or damaged PKCS12 MAC)", path=path) from None
     certs = ([loaded.cert] if loaded.cert is not None else []) + list(loaded.additional_certs)
@@ -113,24 +120,31 @@ def load(path: str, data: bytes, password: Secret | None) -> Pkcs12Keystore:
         alias = bag.alias or f"key{index}"
         by_alias[alias] = bag
         if bag.kind == "secret":
-            algorithm, bits = _peek_secret(bag.value, password.encode())
+            algorithm, bits = _peek_secret(bag.value, _password_bytes(password))
             entries.append(Entry(alias, "secret-key", algorithm=algorithm, key_size=bits))
             continue
         cert = _find_cert(alias, certs)
+        if cert is None and len(bags) == 1 and loaded.cert is not None:
+            cert = (
+                loaded.cert
+            )  # one key, no friendlyName (openssl pkcs12 -export): OpenSSL paired them
         if cert is not None:
             key_certs.add(thumbprint(cert.certificate))
         leaf = cert.certificate if cert is not None else None
-        size = getattr(leaf.public_key(), "key_size", None) if leaf is not None else None
+        size = key_size(leaf, path)
         entries.append(
             Entry(alias, "private-key", leaf, (leaf,) if leaf else (), None, "RSA", size)
         )
-    for cert in certs:
+    for number, cert in enumerate(certs, 1):
         if thumbprint(cert.certificate) in key_certs:
             continue
-        if not cert.friendly_name:
-            continue  # a chain certificate, not an entry of its own (keytool hides these too)
-        alias = cert.friendly_name.decode("utf-8", "replace")
-        size = getattr(cert.certificate.public_key(), "key_size", None)
+        if cert.friendly_name:
+            alias = cert.friendly_name.decode("utf-8", "replace")
+        elif bags:
+            continue  # a chain certificate of a key entry, not an entry of its own
+        else:
+            alias = f"cert{number}"  # a truststore certificate without a name is kept, not dropped
+        size = key_size(cert.certificate, path)
         entries.append(
             Entry(alias, "trusted-cert", cert.certificate, (cert.certificate,), None, None, size)
         )
@@ -268,7 +282,7 @@ def _encryption(password: Secret) -> serialization.KeySerializationEncryption:
         .kdf_rounds(10000)
         .key_cert_algorithm(pkcs12.PBES.PBESv2SHA256AndAES256CBC)
         .hmac_hash(hashes.SHA256())
-        .build(password.encode())
+        .build(_password_bytes(password) or b"")
     )
 
 
