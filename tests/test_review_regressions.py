@@ -100,7 +100,14 @@ def test_an_unusable_password_tmp_is_still_wiped(tmp_path: Path) -> None:
 
 def test_closed_stdin_is_a_clean_error(tmp_path: Path) -> None:
     proc = subprocess.run(
-        [*CIPHERTOOL, "encrypt", "--keystore", str(KEYSTORES / "jdk17.jks"), "--alias", "wso2carbon"],
+        [
+            *CIPHERTOOL,
+            "encrypt",
+            "--keystore",
+            str(KEYSTORES / "jdk17.jks"),
+            "--alias",
+            "wso2carbon",
+        ],
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
