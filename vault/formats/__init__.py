@@ -1,0 +1,71 @@
+"""Config format adapters: find scalar values with their spans, replace them in place.
+
+``parse(text, format_name)`` gives a :class:`Document`; ``detect_format(path)``
+names the format of a file from its name.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+
+from ..errors import UsageError
+from ._base import Document, Edit, KeyPath, ParseError, Scalar, apply_edits
+
+__all__ = [
+    "FORMATS",
+    "Document",
+    "Edit",
+    "KeyPath",
+    "ParseError",
+    "Scalar",
+    "apply_edits",
+    "detect_format",
+    "parse",
+]
+
+#: format name -> module under vault.formats that defines ``parse(text, path) -> Document``
+FORMATS = {
+    "toml": "toml",
+    "yaml": "yaml_",
+    "json": "json_",
+    "ini": "ini",
+    "properties": "properties",
+    "env": "dotenv",
+}
+
+_SUFFIXES = {
+    ".toml": "toml",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".json": "json",
+    ".ini": "ini",
+    ".cfg": "ini",
+    ".properties": "properties",
+    ".env": "env",
+}
+
+
+def detect_format(path: str | os.PathLike[str]) -> str:
+    """The format of a file from its name: ``.env`` and ``.env.*`` / ``*.env`` are dotenv."""
+    name = Path(path).name
+    if name == ".env" or name.startswith(".env."):
+        return "env"
+    suffix = Path(name).suffix.lower()
+    if suffix in _SUFFIXES:
+        return _SUFFIXES[suffix]
+    raise UsageError(
+        "unknown config format (expected .toml, .yaml/.yml, .json, .ini/.cfg, .properties or .env)",
+        path=path,
+    )
+
+
+def parse(text: str, format_name: str, path: str | os.PathLike[str] | None = None) -> Document:
+    """Parse ``text`` as ``format_name``; raises :class:`ParseError` naming line and column."""
+    try:
+        module = importlib.import_module(f".{FORMATS[format_name]}", __name__)
+    except KeyError:
+        raise UsageError(f"unknown config format '{format_name}'") from None
+    document: Document = module.parse(text, path)
+    return document
