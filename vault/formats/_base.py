@@ -35,9 +35,12 @@ class ParseError(InputError):
         where = f"line {line}" if line is not None else ""
         if column is not None and line is not None:
             where += f", column {column}"
-        super().__init__(f"{where}: {message}" if where else message, path=path, line=None)
-        self.line = line
+        super().__init__(f"{where}: {message}" if where else message, path=path, line=line)
         self.column = column
+
+    def __str__(self) -> str:
+        # The message already says "line L, column C".
+        return f"{self.path}: {self.message}" if self.path is not None else self.message
 
 
 @dataclass(frozen=True)
