@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from hypothesis import strategies as st
@@ -121,7 +121,7 @@ def documents(draw: st.DrawFn) -> str:
 
 class TestToml(FormatContract):
     format_name = "toml"
-    samples = [DEPLOYMENT, NO_SECRETS, NO_NEWLINE, EMPTY_SECRETS, CRLF, ""]
+    samples: ClassVar[list[str]] = [DEPLOYMENT, NO_SECRETS, NO_NEWLINE, EMPTY_SECRETS, CRLF, ""]
 
     def load(self, text: str) -> Any:
         return tomllib.loads(text)
