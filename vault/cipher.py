@@ -243,13 +243,6 @@ class KeyRing:
             return self._decrypt_plain(raw, transformation)
         return self._decrypt_envelope(envelope)
 
-    def thumbprint_of(self, ciphertext: str) -> str | None:
-        """The thumbprint a ciphertext names (None for plain ones)."""
-        envelope = _json_envelope(_unb64(ciphertext, "the ciphertext"))
-        if envelope is None:
-            return None
-        return _optional_field(envelope, "tp")
-
     def _private(self, entry: KeyEntry) -> rsa.RSAPrivateKey:
         if entry.private_key is None:
             raise NoKeyError(
@@ -359,3 +352,12 @@ def envelope_kind(ciphertext: str) -> Literal["plain", "self-contained", "hybrid
     if envelope is None:
         return "plain"
     return "hybrid" if _field(envelope, "t").upper() == AES_GCM.upper() else "self-contained"
+
+
+def envelope_thumbprint(ciphertext: str) -> str | None:
+    """The thumbprint a ciphertext names (None for plain ones); it is not decrypted."""
+    envelope = _json_envelope(_unb64(ciphertext, "the ciphertext"))
+    if envelope is None:
+        return None
+    tp = _optional_field(envelope, "tp")
+    return tp.upper() if tp is not None else None

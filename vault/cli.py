@@ -10,10 +10,12 @@ from __future__ import annotations
 import getpass
 import json
 import logging
+import os
 import sys
 import warnings
 from collections.abc import Callable
 from datetime import UTC
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -459,3 +461,244 @@ def keystore_import_cert(
         passwords = _new_password(truststore, options)
     import_certificate(truststore, certificate, alias, passwords.store, storetype)
     click.echo(f"imported {cert} into {truststore} as '{alias}'", err=True)
+
+
+# -- config files -----------------------------------------------------------------
+
+
+def _config_paths(files: tuple[str, ...]) -> list[Path]:
+    return [Path(f) for f in files]
+
+
+def _spec_for(files: list[Path], kwargs: dict[str, Any]) -> Any:
+    from .keysource import keystore_spec
+
+    config = next((f for f in files if f.suffix == ".toml"), None)
+    return keystore_spec(kwargs["keystore"], kwargs["storetype"], kwargs["alias"], config=config)
+
+
+def _public_ring(files: list[Path], kwargs: dict[str, Any]) -> Any:
+    from .keysource import open_key_ring
+
+    return open_key_ring(_spec_for(files, kwargs), _pw(kwargs), need_private=False)
+
+
+def _private_ring_if_any(files: list[Path], kwargs: dict[str, Any]) -> Any:
+    """The key ring for test decryption, or None (with a note) when no key is at hand."""
+    from .keysource import open_key_ring
+
+    explicit = kwargs["keystore"] or os.environ.get("CIPHERTOOL_KEYSTORE")
+    try:
+        return open_key_ring(_spec_for(files, kwargs), _pw(kwargs), need_private=True)
+    except (MissingPasswordError, UsageError, InputError) as exc:
+        if explicit:
+            raise
+        log.warning("ciphertexts were not test-decrypted (%s)", exc.message)
+        return None
+
+
+def _write_options(function: F) -> F:
+    options = [
+        click.option(
+            "--secrets",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Secret store for .properties, .env and .ini files "
+            "(default: cipher-text.properties beside each file).",
+        ),
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(["self-contained", "plain"]),
+            default="self-contained",
+            show_default=True,
+            help="Ciphertext envelope (plain: WSO2 cipher tool's bare RSA block).",
+        ),
+        click.option(
+            "--transformation",
+            "-t",
+            default="RSA/ECB/OAEPwithSHA1andMGF1Padding",
+            show_default=True,
+            help="Java transformation name for new ciphertexts.",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return _keystore_options(function)
+
+
+def _options(kwargs: dict[str, Any]) -> Any:
+    from .cipher import canonical_transformation
+    from .operations import Options
+
+    return Options(
+        kwargs.pop("secrets", None),
+        kwargs.pop("fmt", "self-contained"),
+        canonical_transformation(
+            kwargs.pop("transformation", "RSA/ECB/OAEPwithSHA1andMGF1Padding")
+        ),
+    )
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@_write_options
+def configure(files: tuple[str, ...], **kwargs: Any) -> None:
+    """Encrypt every [plaintext] entry of the FILES' secret stores (WSO2 -Dconfigure).
+
+    TOML keeps its store in [secrets], YAML and JSON in the top-level `secrets`
+    mapping; other formats in cipher-text.properties beside them. Values
+    already encrypted are left alone, so a second run changes nothing. Only
+    the public key is used.
+
+    \b
+    Example:
+      ciphertool configure repository/conf/deployment.toml
+    """
+    from .operations import configure as run_configure
+
+    paths = _config_paths(files)
+    options = _options(kwargs)
+    done = run_configure(paths, _public_ring(paths, kwargs), options)
+    for store, names in done.items():
+        click.echo(f"{store}: encrypted {len(names)} alias(es): {', '.join(names)}", err=True)
+    if not done:
+        click.echo("nothing to encrypt", err=True)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--key",
+    "keys",
+    multiple=True,
+    metavar="REGEX",
+    help="Also protect keys whose dotted path matches (repeatable).",
+)
+@click.option("--dry-run", is_flag=True, help="Say what would be protected; change nothing.")
+@_write_options
+def protect(files: tuple[str, ...], keys: tuple[str, ...], dry_run: bool, **kwargs: Any) -> None:
+    """Encrypt plaintext values under sensitive keys into the store; write $secret{alias}.
+
+    Sensitive keys: the last key segment ends in password, passwd, pwd,
+    passphrase, secret, token, api key, private key, client secret, secret
+    key or credential(s), plus --key patterns. The alias is the key path
+    joined with `_`. Every other byte of each file stays as it was.
+
+    \b
+    Example:
+      ciphertool protect --dry-run application.yml .env
+    """
+    from .operations import protect as run_protect
+    from .sensitive import SensitiveKeys
+
+    paths = _config_paths(files)
+    options = _options(kwargs)
+    ring = None if dry_run else _public_ring(paths, kwargs)
+    done = run_protect(paths, ring, SensitiveKeys(keys), options, dry_run=dry_run)
+    verb = "would protect" if dry_run else "protected"
+    for item in done:
+        click.echo(f"{item.file}:{item.line}: {verb} {item.key} as $secret{{{item.alias}}}")
+    if not done:
+        click.echo("no plaintext under sensitive keys", err=True)
+
+
+@main.command()
+@click.argument("alias")
+@click.option(
+    "--file",
+    "-f",
+    "file",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The config whose store holds ALIAS.",
+)
+@_write_options
+def change(alias: str, file: str, **kwargs: Any) -> None:
+    """Give ALIAS a new value, read from a hidden prompt (asked twice) or stdin (WSO2 -Dchange)."""
+    from .operations import change as run_change
+
+    paths = _config_paths((file,))
+    options = _options(kwargs)
+    ring = _public_ring(paths, kwargs)
+    store = run_change(paths[0], alias, _read_value(f"new value of {alias}"), ring, options)
+    click.echo(f"{store}: changed {alias}", err=True)
+
+
+@main.command("list")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--secrets",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Secret store for .properties, .env and .ini files.",
+)
+@click.option("--json", "as_json", is_flag=True, help="A JSON list.")
+@_keystore_options
+def list_command(
+    files: tuple[str, ...], secrets: Path | None, as_json: bool, **kwargs: Any
+) -> None:
+    """Each alias: state (plaintext, encrypted, unreadable), key thumbprint, where it is used.
+
+    With a keystore and its password at hand, each ciphertext is test-decrypted.
+    """
+    from dataclasses import asdict
+
+    from .operations import Options, list_aliases
+
+    paths = _config_paths(files)
+    infos = list_aliases(paths, _private_ring_if_any(paths, kwargs), Options(secrets))
+    if as_json:
+        click.echo(json.dumps([asdict(i) for i in infos], indent=2))
+        return
+    for info in infos:
+        used = ", ".join(info.references) or "not referenced"
+        key = info.thumbprint or "-"
+        click.echo(f"{info.alias}  {info.state}  {info.envelope or '-'}  {key}  ({used})")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--key",
+    "keys",
+    multiple=True,
+    metavar="REGEX",
+    help="Also treat keys whose dotted path matches as sensitive.",
+)
+@click.option(
+    "--secrets",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Secret store for .properties, .env and .ini files.",
+)
+@click.option("--json", "as_json", is_flag=True, help="The findings as a JSON list.")
+@_keystore_options
+def check(
+    files: tuple[str, ...],
+    keys: tuple[str, ...],
+    secrets: Path | None,
+    as_json: bool,
+    **kwargs: Any,
+) -> None:
+    """Fail (exit 1) on plaintext under sensitive keys, $secret{} with no alias,
+    [plaintext] entries not yet encrypted, and ciphertexts no key decrypts.
+
+    For CI and pre-commit. Without a keystore password, ciphertexts are not
+    test-decrypted (said on stderr); everything else is checked.
+    """
+    from dataclasses import asdict
+
+    from .errors import EXIT_PROBLEMS
+    from .operations import Options
+    from .operations import check as run_check
+    from .sensitive import SensitiveKeys
+
+    paths = _config_paths(files)
+    findings = run_check(
+        paths, _private_ring_if_any(paths, kwargs), SensitiveKeys(keys), Options(secrets)
+    )
+    if as_json:
+        click.echo(json.dumps([asdict(f) for f in findings], indent=2))
+    else:
+        for finding in findings:
+            click.echo(f"{finding.file}:{finding.line}: {finding.message}")
+    if findings:
+        sys.exit(EXIT_PROBLEMS)

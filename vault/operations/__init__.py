@@ -1,0 +1,339 @@
+"""The write paths: configure, protect, change; and list and check, which read.
+
+Each operation reads every file first, computes all edits in memory, and
+only then writes: the secret store before the config that refers to it, so
+that an interrupted run leaves plaintext where it was (never a reference to
+an alias that does not exist yet). Every write is atomic and under a lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from ..cipher import DEFAULT_TRANSFORMATION, Format, KeyRing, envelope_kind, envelope_thumbprint
+from ..errors import AliasError, UsageError, VaultError
+from ..formats import Scalar, detect_format
+from ..secret import Secret
+from ..sensitive import SensitiveKeys, dotted, make_alias
+from ..store import ANY_REFERENCE, holds_reference, is_plaintext_entry, plaintext_of, store_file_for
+from ._files import ConfigFile, check_writable, locked, read_config, read_store, write
+
+__all__ = [
+    "Finding",
+    "Options",
+    "Workspace",
+    "change",
+    "check",
+    "configure",
+    "list_aliases",
+    "protect",
+]
+
+
+@dataclass(frozen=True)
+class Options:
+    """How new ciphertexts are written, and where secrets of non-TOML/YAML/JSON files go."""
+
+    secrets: Path | None = None
+    format: Format = "self-contained"
+    transformation: str = DEFAULT_TRANSFORMATION
+
+
+@dataclass
+class Workspace:
+    """The config files of one run and their secret stores, read once."""
+
+    configs: list[ConfigFile]
+    stores: dict[Path, ConfigFile] = field(default_factory=dict)
+    store_of: dict[Path, Path] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, paths: Sequence[Path], options: Options) -> Workspace:
+        configs = [read_config(p) for p in paths]
+        space = cls(configs)
+        for config in configs:
+            store = read_store(config, options.secrets)
+            key = store.path.resolve() if store.exists else store.path.absolute()
+            space.stores.setdefault(key, store)
+            space.store_of[config.path] = key
+        return space
+
+    def store(self, config: ConfigFile) -> ConfigFile:
+        return self.stores[self.store_of[config.path]]
+
+    def all_files(self) -> list[ConfigFile]:
+        seen: dict[int, ConfigFile] = {}
+        for file in [*self.stores.values(), *self.configs]:
+            seen.setdefault(id(file), file)
+        return list(seen.values())
+
+    def write(self) -> list[Path]:
+        """Stores first, then configs; returns the files that changed."""
+        files = self.all_files()
+        check_writable(files)
+        stores = [f for f in files if any(f is s for s in self.stores.values())]
+        rest = [f for f in files if not any(f is s for s in stores)]
+        return [f.path for f in [*stores, *rest] if write(f)]
+
+
+@contextlib.contextmanager
+def _session(paths: Sequence[Path], options: Options) -> Iterator[Workspace]:
+    """Lock every config and store file, then read them: nothing changes under the run."""
+    stores = [store_file_for(p, detect_format(p), options.secrets) for p in paths]
+    with locked([*paths, *stores]):
+        yield Workspace.read(paths, options)
+
+
+def aliases(store: ConfigFile) -> dict[str, Scalar]:
+    """Store entries by alias (nested TOML keys joined with '.')."""
+    doc = store.document
+    n = len(doc.store_path or ())
+    return {dotted(s.path[n:]): s for s in doc.store_entries()}
+
+
+def _paths_of(files: Sequence[Path]) -> list[Path]:
+    return [Path(f) for f in files]
+
+
+# -- configure ------------------------------------------------------------------
+
+
+def configure(
+    files: Sequence[Path], ring: KeyRing, options: Options = Options()
+) -> dict[str, list[str]]:
+    """Encrypt every ``[plaintext]`` store entry; returns {store file: aliases encrypted}."""
+    done: dict[str, list[str]] = {}
+    with _session(_paths_of(files), options) as space:
+        for store in space.stores.values():
+            for alias, scalar in aliases(store).items():
+                if scalar.is_string and is_plaintext_entry(scalar.value):
+                    plaintext = Secret(plaintext_of(scalar.value))
+                    ciphertext = ring.encrypt(
+                        plaintext, format=options.format, transformation=options.transformation
+                    )
+                    store.edits.append(store.document.replace(scalar, ciphertext))
+                    done.setdefault(str(store.path), []).append(alias)
+        space.write()
+    return done
+
+
+# -- protect --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Protected:
+    file: str
+    line: int
+    key: str
+    alias: str
+
+
+def _candidates(config: ConfigFile, sensitive: SensitiveKeys) -> list[Scalar]:
+    """String values under sensitive keys that are plaintext, outside the store."""
+    return [
+        scalar
+        for scalar in config.document.scalars()
+        if scalar.is_string
+        and scalar.value
+        and not holds_reference(scalar.value)
+        and not _in_store(config, scalar)
+        and sensitive(scalar.path)
+    ]
+
+
+def protect(
+    files: Sequence[Path],
+    ring: KeyRing | None,
+    sensitive: SensitiveKeys,
+    options: Options = Options(),
+    *,
+    dry_run: bool = False,
+) -> list[Protected]:
+    """Move plaintext values under sensitive keys, encrypted, into the store; write
+    ``$secret{alias}`` in their place. A dry run needs no key ring."""
+    if ring is None and not dry_run:
+        raise UsageError("protect needs a key ring (only a dry run does without)")
+    report: list[Protected] = []
+    with _session(_paths_of(files), options) as space:
+        pending: dict[int, list[tuple[str, str]]] = {}
+        for config in space.configs:
+            store = space.store(config)
+            taken = set(aliases(store)) | {a for a, _ in pending.get(id(store), [])}
+            for scalar in _candidates(config, sensitive):
+                alias = make_alias(scalar.path, taken, dots=store.format_name != "toml")
+                taken.add(alias)
+                report.append(Protected(str(config.path), scalar.line, dotted(scalar.path), alias))
+                if ring is None:
+                    continue
+                ciphertext = ring.encrypt(
+                    Secret(scalar.value),
+                    format=options.format,
+                    transformation=options.transformation,
+                )
+                pending.setdefault(id(store), []).append((alias, ciphertext))
+                config.edits.append(config.document.replace(scalar, f"$secret{{{alias}}}"))
+        if not dry_run:
+            for store in space.stores.values():
+                entries = pending.get(id(store), [])
+                if entries:
+                    store.edits.extend(store.document.add_entries(entries))
+            space.write()
+    return report
+
+
+# -- change ---------------------------------------------------------------------
+
+
+def change(
+    file: Path, alias: str, value: Secret, ring: KeyRing, options: Options = Options()
+) -> Path:
+    """A new value for one alias (WSO2 ``-Dchange``); returns the store file rewritten."""
+    with _session([Path(file)], options) as space:
+        store = space.store(space.configs[0])
+        entries = aliases(store)
+        if alias not in entries:
+            known = ", ".join(sorted(entries)) or "none"
+            raise AliasError(
+                f"no alias '{alias}' in the secret store (aliases: {known})",
+                path=store.path,
+                alias=alias,
+            )
+        ciphertext = ring.encrypt(
+            value, format=options.format, transformation=options.transformation
+        )
+        store.edits.append(store.document.replace(entries[alias], ciphertext))
+        space.write()
+    return store.path
+
+
+# -- list and check ---------------------------------------------------------------
+
+State = Literal["plaintext", "encrypted", "unreadable", "malformed"]
+
+
+@dataclass
+class AliasInfo:
+    alias: str
+    store: str
+    line: int
+    state: State
+    envelope: str | None
+    thumbprint: str | None
+    references: list[str] = field(default_factory=list)
+
+
+def _state(value: str, ring: KeyRing | None) -> tuple[State, str | None, str | None]:
+    if is_plaintext_entry(value):
+        return "plaintext", None, None
+    try:
+        kind = envelope_kind(value)
+        thumbprint = envelope_thumbprint(value)
+    except VaultError:
+        return "malformed", None, None
+    if ring is None:
+        return "encrypted", kind, thumbprint
+    try:
+        ring.decrypt(value)
+    except VaultError:
+        return "unreadable", kind, thumbprint
+    return "encrypted", kind, thumbprint
+
+
+def list_aliases(
+    files: Sequence[Path], ring: KeyRing | None, options: Options = Options()
+) -> list[AliasInfo]:
+    """Every alias of the files' stores: state, key thumbprint, where it is referenced."""
+    space = Workspace.read(_paths_of(files), options)
+    infos: dict[tuple[Path, str], AliasInfo] = {}
+    for key, store in space.stores.items():
+        for alias, scalar in aliases(store).items():
+            state, kind, thumbprint = _state(scalar.value, ring)
+            infos[(key, alias)] = AliasInfo(
+                alias, str(store.path), scalar.line, state, kind, thumbprint
+            )
+    for config in space.configs:
+        key = space.store_of[config.path]
+        for scalar in config.document.scalars():
+            for alias in ANY_REFERENCE.findall(scalar.value) if scalar.is_string else []:
+                info = infos.get((key, alias))
+                if info is not None:
+                    info.references.append(f"{config.path}:{scalar.line}")
+    return list(infos.values())
+
+
+@dataclass(frozen=True)
+class Finding:
+    file: str
+    line: int
+    kind: str
+    message: str
+    alias: str | None = None
+    key: str | None = None
+
+
+def check(
+    files: Sequence[Path],
+    ring: KeyRing | None,
+    sensitive: SensitiveKeys,
+    options: Options = Options(),
+) -> list[Finding]:
+    """Problems that must fail CI: plaintext under sensitive keys, references with no
+    alias, entries not yet encrypted, ciphertexts no key decrypts (when a ring is given)."""
+    space = Workspace.read(_paths_of(files), options)
+    findings: list[Finding] = []
+    for config in space.configs:
+        store = space.store(config)
+        known = aliases(store)
+        for scalar in config.document.scalars():
+            if _in_store(config, scalar):
+                continue
+            if sensitive(scalar.path) and scalar.value and not holds_reference(scalar.value):
+                key = dotted(scalar.path)
+                findings.append(
+                    Finding(
+                        str(config.path),
+                        scalar.line,
+                        "plaintext-secret",
+                        f"plaintext value under sensitive key '{key}'",
+                        key=key,
+                    )
+                )
+            for alias in ANY_REFERENCE.findall(scalar.value) if scalar.is_string else ():
+                if alias not in known:
+                    findings.append(
+                        Finding(
+                            str(config.path),
+                            scalar.line,
+                            "unknown-alias",
+                            f"$secret{{{alias}}} has no alias in {store.path.name}",
+                            alias=alias,
+                        )
+                    )
+    for store in space.stores.values():
+        for alias, scalar in aliases(store).items():
+            state, _, _ = _state(scalar.value, ring)
+            message = {
+                "plaintext": f"alias '{alias}' is not encrypted yet (run ciphertool configure)",
+                "unreadable": f"alias '{alias}': no key in the key ring decrypts it",
+                "malformed": f"alias '{alias}' holds neither [plaintext] nor a ciphertext",
+            }.get(state)
+            if message is not None:
+                kind = {
+                    "plaintext": "not-encrypted",
+                    "unreadable": "undecryptable",
+                    "malformed": "malformed",
+                }[state]
+                findings.append(Finding(str(store.path), scalar.line, kind, message, alias=alias))
+    findings.sort(key=lambda f: (f.file, f.line, f.kind))
+    return findings
+
+
+def _in_store(config: ConfigFile, scalar: Scalar) -> bool:
+    store_path = (
+        config.document.store_path if config.format_name in ("toml", "yaml", "json") else None
+    )
+    return store_path is not None and scalar.path[: len(store_path)] == store_path

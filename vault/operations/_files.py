@@ -1,0 +1,124 @@
+"""Reading config files into documents and writing them back, locked and atomic."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import atomic
+from ..errors import InputError
+from ..formats import Document, Edit, apply_edits, detect_format, parse
+from ..store import store_file_for
+
+
+@dataclass
+class ConfigFile:
+    """A config file as read: its text, encoding and parsed document."""
+
+    path: Path
+    format_name: str
+    encoding: str
+    document: Document
+    exists: bool = True
+    edits: list[Edit] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return self.document.text
+
+    def new_text(self) -> str:
+        return apply_edits(self.text, self.edits)
+
+
+def read_config(path: Path, format_name: str | None = None) -> ConfigFile:
+    """Read and parse ``path``; the format comes from its name unless given."""
+    name = format_name or detect_format(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("no such file", path=path) from None
+    except IsADirectoryError:
+        raise InputError("is a directory", path=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path=path) from None
+    try:
+        text, encoding = data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        if name != "properties":
+            raise InputError("is not UTF-8 text", path=path) from None
+        text, encoding = data.decode("latin-1"), "latin-1"  # Java reads .properties as ISO-8859-1
+    return ConfigFile(path, name, encoding, parse(text, name, path))
+
+
+def empty_store(path: Path) -> ConfigFile:
+    """A store file that does not exist yet (created on the first write)."""
+    return ConfigFile(path, "properties", "utf-8", parse("", "properties", path), exists=False)
+
+
+def read_store(config: ConfigFile, secrets: Path | None) -> ConfigFile:
+    """The store of ``config``: itself, or the properties file beside it / named."""
+    where = store_file_for(config.path, config.format_name, secrets)
+    if where == config.path:
+        return config
+    if not where.exists():
+        return empty_store(where)
+    return read_config(where, "properties")
+
+
+def _check_writable(path: Path) -> None:
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise InputError(
+            "vanished before it could be rewritten; nothing written", path=path
+        ) from None
+    if not mode & stat.S_IWUSR:
+        raise InputError("is read-only; not rewritten", path=path)
+    if path.is_symlink():
+        raise InputError("is a symbolic link; rewrite its target instead", path=path)
+
+
+@contextlib.contextmanager
+def locked(paths: Sequence[Path]) -> Iterator[None]:
+    """Lock every existing file of ``paths`` (sorted, so two runs never deadlock)."""
+    with contextlib.ExitStack() as stack:
+        for path in sorted({p.resolve() for p in paths if p.exists()}):
+            stack.enter_context(atomic.locked(path))
+        yield
+
+
+def write(file: ConfigFile) -> bool:
+    """Write ``file``'s edits, if any, atomically; True when the file changed."""
+    if not file.edits:
+        return False
+    new = file.new_text()
+    if new == file.text and file.exists:
+        return False
+    data = new.encode(file.encoding)
+    if not file.exists:
+        atomic.create(file.path, data)
+        file.exists = True
+    else:
+        _check_writable(file.path)
+        current = file.path.read_bytes()
+        if current != file.text.encode(file.encoding):
+            raise InputError(
+                "changed while this run was working on it; nothing written", path=file.path
+            )
+        atomic.replace(file.path, data)
+    file.document = parse(new, file.format_name, file.path)
+    file.edits = []
+    return True
+
+
+def check_writable(files: Sequence[ConfigFile]) -> None:
+    """Refuse up front when a file to be rewritten is read-only, before anything is written."""
+    for file in files:
+        if file.edits and file.exists:
+            _check_writable(file.path)
+        elif file.edits and not os.access(file.path.parent, os.W_OK):
+            raise InputError("its folder is not writable", path=file.path)
