@@ -603,7 +603,7 @@ def protect(files: tuple[str, ...], keys: tuple[str, ...], dry_run: bool, **kwar
 
 
 @main.command()
-@click.argument("alias")
+@click.argument("secret_alias", metavar="ALIAS")
 @click.option(
     "--file",
     "-f",
@@ -613,15 +613,16 @@ def protect(files: tuple[str, ...], keys: tuple[str, ...], dry_run: bool, **kwar
     help="The config whose store holds ALIAS.",
 )
 @_write_options
-def change(alias: str, file: str, **kwargs: Any) -> None:
+def change(secret_alias: str, file: str, **kwargs: Any) -> None:
     """Give ALIAS a new value, read from a hidden prompt (asked twice) or stdin (WSO2 -Dchange)."""
     from .operations import change as run_change
 
     paths = _config_paths((file,))
     options = _options(kwargs)
     ring = _public_ring(paths, kwargs)
-    store = run_change(paths[0], alias, _read_value(f"new value of {alias}"), ring, options)
-    click.echo(f"{store}: changed {alias}", err=True)
+    value = _read_value(f"new value of {secret_alias}")
+    store = run_change(paths[0], secret_alias, value, ring, options)
+    click.echo(f"{store}: changed {secret_alias}", err=True)
 
 
 @main.command("list")

@@ -46,8 +46,12 @@ def _config_keystore(config: str | os.PathLike[str]) -> KeystoreSpec | None:
             data = tomllib.load(handle)
     except FileNotFoundError:
         raise InputError("no such file", path=config) from None
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"cannot read keystore settings: {exc}", path=config) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path=config) from None
+    except tomllib.TOMLDecodeError as exc:
+        from .formats.toml import parse_error
+
+        raise parse_error(exc, config) from None
     tables = data.get("keystore")
     if not isinstance(tables, dict):
         return None

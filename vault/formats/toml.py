@@ -264,7 +264,7 @@ class TomlDocument(Document):
         try:
             tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise _parse_error(exc, path) from None
+            raise parse_error(exc, path) from None
         scanner = _Scanner(text)
         scanner.run()
         self._scanner = scanner
@@ -319,14 +319,13 @@ class TomlDocument(Document):
         return [Edit(end, end, f"{lead}[secrets]{lines}{newline}")]
 
 
-def _parse_error(exc: tomllib.TOMLDecodeError, path: str | os.PathLike[str] | None) -> ParseError:
+def parse_error(exc: tomllib.TOMLDecodeError, path: str | os.PathLike[str] | None) -> ParseError:
     message = str(exc)
     match = re.search(r"\(at line (\d+), column (\d+)\)", message)
     if match:
         message = message[: match.start()].strip()
         return ParseError(message, path=path, line=int(match.group(1)), column=int(match.group(2)))
-    match = re.search(r"\(at end of document\)", message)
-    return ParseError(message.replace(" (at end of document)", ""), path=path)
+    return ParseError(message.replace(" (at end of document)", " at the end"), path=path)
 
 
 def parse(text: str, path: str | os.PathLike[str] | None = None) -> TomlDocument:
