@@ -104,7 +104,8 @@ def test_protect_key_patterns_and_alias_clashes(
 ) -> None:
     path = tmp_path / "c.toml"
     path.write_text(
-        '[a]\nb_password = "one"\nurl = "jdbc:x"\n[a_b]\npassword = "two"\n[secrets]\na_b_password = "[taken]"\n'
+        '[a]\nb_password = "one"\nurl = "jdbc:x"\n'
+        '[a_b]\npassword = "two"\n[secrets]\na_b_password = "[taken]"\n'
     )
     assert run("protect", str(path), "--key", r"^a\.url$", env=env).returncode == 0
     text = path.read_text()
