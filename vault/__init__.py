@@ -30,4 +30,9 @@ from .keystores import thumbprint as thumbprint
 from .passwords import PasswordOptions as PasswordOptions
 from .passwords import Passwords as Passwords
 from .passwords import find_passwords as find_passwords
+from .resolver import LazySecrets as LazySecrets
+from .resolver import ResolveError as ResolveError
+from .resolver import Resolver as Resolver
+from .resolver import Vault as Vault
+from .resolver import load_config as load_config
 from .secret import Secret as Secret

@@ -703,3 +703,93 @@ def check(
             click.echo(f"{finding.file}:{finding.line}: {finding.message}")
     if findings:
         sys.exit(EXIT_PROBLEMS)
+
+
+# -- runtime ------------------------------------------------------------------------
+
+
+def _vault_for(files: list[Path], kwargs: dict[str, Any]) -> Any:
+    from .keysource import open_key_ring
+    from .resolver import Vault
+
+    return Vault(open_key_ring(_spec_for(files, kwargs), _pw(kwargs), need_private=True))
+
+
+def _exports(files: list[Path], vault: Any, prefix: str) -> dict[str, str]:
+    """What exec exports: a .env file's own variables, resolved, and every store alias."""
+    from .resolver import env_name
+
+    exported: dict[str, str] = {}
+    for path in files:
+        data, resolver = vault.resolver(path)
+        for alias in resolver.aliases:
+            exported[env_name(alias, prefix)] = resolver.secret(alias).reveal()
+        if path.name == ".env" or path.suffix == ".env" or path.name.startswith(".env."):
+            for key, value in resolver.resolve(data).items():
+                exported[prefix + key] = value
+    return exported
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--output",
+    "-o",
+    type=click.Choice(["json", "env"]),
+    default="json",
+    show_default=True,
+    help="json: the whole document resolved; env: the secrets as NAME='value' lines.",
+)
+@click.option("--env-prefix", default="", help="Prefix for --output env names.")
+@_keystore_options
+def resolve(file: str, output: str, env_prefix: str, **kwargs: Any) -> None:
+    """Print FILE with every $secret{alias} and $env{NAME} resolved.
+
+    Fails (exit 3) naming the alias and the file when anything cannot be
+    resolved: an unknown alias, a ciphertext no key decrypts, a store entry
+    still [plaintext], an unset $env{}. Never prints the alias in its place.
+    """
+    import shlex
+
+    paths = _config_paths((file,))
+    vault = _vault_for(paths, kwargs)
+    if output == "json":
+        click.echo(json.dumps(vault.load(paths[0]), indent=2, ensure_ascii=False, default=str))
+        return
+    for name, value in sorted(_exports(paths, vault, env_prefix).items()):
+        click.echo(f"{name}={shlex.quote(value)}")
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.argument("args", nargs=-1, required=True, type=click.UNPROCESSED)
+@click.option("--env-prefix", default="", help="Prefix for the variables' names.")
+@_keystore_options
+def exec(args: tuple[str, ...], env_prefix: str, **kwargs: Any) -> None:
+    """Run CMD with the FILES' secrets in its environment: exec FILE... -- CMD ARGS...
+
+    Every alias of each file's store becomes a variable named after it
+    (upper-cased, '.' and '-' as '_'); a .env file also gives its own
+    variables, resolved. CMD replaces ciphertool, so signals and the exit
+    code pass straight through. Secrets travel in the environment, never in
+    the argument list.
+
+    \b
+    Example:
+      ciphertool exec deployment.toml -- java -jar app.jar
+    """
+    if "--" not in args:
+        raise UsageError("exec needs FILE... -- CMD ARGS...")
+    split = args.index("--")
+    files, command = list(args[:split]), list(args[split + 1 :])
+    if not files or not command:
+        raise UsageError("exec needs at least one FILE before -- and a CMD after it")
+    paths = _config_paths(tuple(files))
+    vault = _vault_for(paths, kwargs)
+    environment = dict(os.environ)
+    environment.update(_exports(paths, vault, env_prefix))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    try:
+        os.execvpe(command[0], command, environment)
+    except OSError as exc:
+        raise UsageError(f"cannot run '{command[0]}': {exc.strerror}") from None

@@ -1,0 +1,348 @@
+"""The runtime path: read a config, decrypt what it refers to, fail closed.
+
+Small on purpose: it reads TOML with ``tomllib``, YAML with PyYAML's safe
+loader, JSON with ``json``, and never imports tomlkit, click or the write
+paths. Each alias is decrypted at most once per :class:`Resolver`, however
+often it is referenced, and a resolver may be shared by threads.
+
+Failing closed: an unknown alias, a ciphertext no key decrypts, a store
+entry still in ``[plaintext]`` form, a cycle of aliases or an unset
+``$env{NAME}`` raise :class:`ResolveError` naming the alias and the file. A
+value is never the alias, ``None`` or an empty string in place of a secret.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .cipher import KeyRing
+from .errors import InputError, KeyTroubleError, VaultError
+from .passwords import PasswordOptions
+from .secret import Secret
+from .store import REFERENCE, STORE_FILE_NAME, is_plaintext_entry
+
+_ANY = re.compile(r"\$(secret|env)\{([^}]*)\}")
+
+
+class ResolveError(KeyTroubleError):
+    """A reference could not be resolved; ``alias`` and ``path`` say which and where."""
+
+
+@dataclass(frozen=True)
+class StoreEntry:
+    value: str
+    path: str
+    line: int | None = None
+
+
+class Resolver:
+    """Resolves ``$secret{alias}`` and ``$env{NAME}`` against one secret store."""
+
+    def __init__(
+        self,
+        ring: KeyRing,
+        store: Mapping[str, StoreEntry],
+        *,
+        source: str,
+        environ: Mapping[str, str] | None = None,
+        transformation: str | None = None,
+    ) -> None:
+        self._ring = ring
+        self._store = dict(store)
+        self._source = source
+        self._environ = os.environ if environ is None else environ
+        self._transformation = transformation
+        self._cache: dict[str, Secret] = {}
+        self._lock = threading.RLock()
+
+    @property
+    def aliases(self) -> list[str]:
+        return list(self._store)
+
+    def secret(self, alias: str) -> Secret:
+        """The plaintext of ``alias``, decrypted on first use and then kept."""
+        cached = self._cache.get(alias)
+        if cached is not None:
+            return cached
+        with self._lock:
+            if alias not in self._cache:
+                self._cache[alias] = self._decrypt(alias, [])
+            return self._cache[alias]
+
+    def _decrypt(self, alias: str, chain: list[str]) -> Secret:
+        if alias in chain:
+            cycle = " -> ".join([*chain, alias])
+            raise ResolveError(f"alias cycle: {cycle}", path=self._source, alias=alias)
+        entry = self._store.get(alias)
+        if entry is None:
+            raise ResolveError(
+                f"unknown alias '{alias}' (not in the secret store)", path=self._source, alias=alias
+            )
+        value = entry.value.strip()
+        if is_plaintext_entry(value):
+            raise ResolveError(
+                f"alias '{alias}' is still [plaintext]; run ciphertool configure",
+                path=entry.path,
+                alias=alias,
+            )
+        if not value:
+            raise ResolveError(f"alias '{alias}' is empty", path=entry.path, alias=alias)
+        target = REFERENCE.fullmatch(value)
+        if target is not None:  # an alias of an alias
+            return self._cache.get(target.group(1)) or self._decrypt(
+                target.group(1), [*chain, alias]
+            )
+        try:
+            return self._ring.decrypt(value, transformation=self._transformation)
+        except VaultError as exc:
+            raise ResolveError(
+                f"alias '{alias}' cannot be decrypted: {exc.message}", path=entry.path, alias=alias
+            ) from None
+
+    def text(self, value: str) -> str:
+        """``value`` with every reference replaced."""
+        if "$" not in value:
+            return value
+
+        def substitute(match: re.Match[str]) -> str:
+            kind, name = match.group(1), match.group(2)
+            if kind == "secret":
+                return self.secret(name).reveal()
+            found = self._environ.get(name)
+            if found is None:
+                raise ResolveError(
+                    f"$env{{{name}}} is not set in the environment", path=self._source, alias=name
+                )
+            return found
+
+        return _ANY.sub(substitute, value)
+
+    def resolve(self, data: Any) -> Any:
+        """A copy of ``data`` (dicts, lists, scalars) with every string resolved."""
+        if isinstance(data, str):
+            return self.text(data)
+        if isinstance(data, dict):
+            return {key: self.resolve(value) for key, value in data.items()}
+        if isinstance(data, list):
+            return [self.resolve(value) for value in data]
+        return data
+
+
+class LazySecrets(Mapping[str, Secret]):
+    """Every alias of a store, each decrypted on first access, once."""
+
+    def __init__(self, resolver: Resolver) -> None:
+        self._resolver = resolver
+
+    def __getitem__(self, alias: str) -> Secret:
+        if alias not in self._resolver.aliases:
+            raise KeyError(alias)
+        return self._resolver.secret(alias)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._resolver.aliases)
+
+    def __len__(self) -> int:
+        return len(self._resolver.aliases)
+
+    def __repr__(self) -> str:
+        return f"LazySecrets({self._resolver.aliases})"
+
+
+# -- reading configs, read-only ------------------------------------------------------
+
+
+def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested TOML store tables as dotted aliases (``a.b = ...`` is a nested table)."""
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flatten(value, f"{name}."))
+        else:
+            out[name] = value
+    return out
+
+
+def _read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("no such file", path=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path=path) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def _key_values(path: Path, text: str, format_name: str) -> dict[str, str]:
+    """Flat key/value files (.properties, .env) through their format adapter's reader."""
+    from .formats import parse
+
+    return {str(s.path[0]): s.value for s in parse(text, format_name, path).scalars()}
+
+
+def read_config(
+    path: str | os.PathLike[str], secrets: str | os.PathLike[str] | None = None
+) -> tuple[Any, dict[str, StoreEntry]]:
+    """The config's data (its inline store removed) and its secret store entries."""
+    from .formats import detect_format
+
+    config = Path(path)
+    format_name = detect_format(config)
+    text = _read_text(config)
+    store: dict[str, StoreEntry] = {}
+    data: Any
+    try:
+        if format_name == "toml":
+            import tomllib
+
+            data = tomllib.loads(text)
+        elif format_name == "yaml":
+            import yaml
+
+            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+            data = yaml.load(text, Loader=loader)
+        elif format_name == "json":
+            import json
+
+            data = json.loads(text)
+        elif format_name == "ini":
+            import configparser
+
+            parser = configparser.ConfigParser(interpolation=None)
+            parser.optionxform = str  # type: ignore[assignment,method-assign]
+            parser.read_string(text, source=str(config))
+            data = {name: dict(parser.items(name, raw=True)) for name in parser.sections()}
+            if parser.defaults():
+                data["DEFAULT"] = dict(parser.defaults())
+        else:
+            data = _key_values(config, text, format_name)
+    except VaultError:
+        raise
+    except Exception as exc:  # each reader's own error type
+        line = getattr(exc, "lineno", None) or getattr(
+            getattr(exc, "problem_mark", None), "line", None
+        )
+        raise InputError(f"does not parse ({type(exc).__name__})", path=config, line=line) from None
+    inline = format_name in ("toml", "yaml", "json") and secrets is None
+    if inline and isinstance(data, dict) and isinstance(data.get("secrets"), dict):
+        for alias, value in _flatten(data.pop("secrets")).items():
+            if isinstance(value, str):
+                store[alias] = StoreEntry(value, str(config))
+    elif not inline:
+        store_file = Path(secrets) if secrets is not None else config.parent / STORE_FILE_NAME
+        if store_file.exists():
+            for alias, value in _key_values(
+                store_file, _read_text(store_file), "properties"
+            ).items():
+                store[alias] = StoreEntry(value, str(store_file))
+    return data, store
+
+
+def env_name(alias: str, prefix: str = "") -> str:
+    """The environment variable for an alias: upper-cased, '.' and '-' as '_'."""
+    return prefix + alias.upper().replace(".", "_").replace("-", "_")
+
+
+class Vault:
+    """A key ring, and the configs resolved with it.
+
+    >>> vault = Vault.open()                      # keystore and password from the environment
+    >>> settings = vault.load("deployment.toml")  # plain data, every reference resolved
+    """
+
+    def __init__(
+        self,
+        ring: KeyRing,
+        *,
+        environ: Mapping[str, str] | None = None,
+        transformation: str | None = None,
+    ) -> None:
+        self.ring = ring
+        self._environ = environ
+        self._transformation = transformation
+
+    @classmethod
+    def open(
+        cls,
+        keystore: str | os.PathLike[str] | None = None,
+        *,
+        storetype: str | None = None,
+        alias: str | None = None,
+        passwords: PasswordOptions | None = None,
+        config: str | os.PathLike[str] | None = None,
+        environ: Mapping[str, str] | None = None,
+        transformation: str | None = None,
+    ) -> Vault:
+        """Open the keystore named by the arguments, else ``CIPHERTOOL_KEYSTORE``..., else
+        the ``[keystore.internal]``/``[keystore.primary]`` table of ``config``."""
+        from .keysource import keystore_spec, open_key_ring
+
+        spec = keystore_spec(
+            os.fspath(keystore) if keystore is not None else None,
+            storetype,
+            alias,
+            config=config,
+            environ=environ,
+        )
+        ring = open_key_ring(spec, passwords or PasswordOptions(), environ=environ)
+        return cls(ring, environ=environ, transformation=transformation)
+
+    def resolver(
+        self, path: str | os.PathLike[str], secrets: str | os.PathLike[str] | None = None
+    ) -> tuple[Any, Resolver]:
+        """The config's data (unresolved) and a resolver for its store."""
+        data, store = read_config(path, secrets)
+        resolver = Resolver(
+            self.ring,
+            store,
+            source=os.fspath(path),
+            environ=self._environ,
+            transformation=self._transformation,
+        )
+        return data, resolver
+
+    def load(
+        self, path: str | os.PathLike[str], secrets: str | os.PathLike[str] | None = None
+    ) -> Any:
+        """The config as plain data with every ``$secret{}`` and ``$env{}`` resolved."""
+        data, resolver = self.resolver(path, secrets)
+        return resolver.resolve(data)
+
+    def secrets(
+        self, path: str | os.PathLike[str], secrets: str | os.PathLike[str] | None = None
+    ) -> LazySecrets:
+        """The config's aliases as a mapping that decrypts each on first access, once."""
+        return LazySecrets(self.resolver(path, secrets)[1])
+
+    def secret(self, path: str | os.PathLike[str], alias: str) -> Secret:
+        """One alias of the config's store."""
+        return self.resolver(path)[1].secret(alias)
+
+
+def load_config(path: str | os.PathLike[str], **open_args: Any) -> Any:
+    """Open the key ring (see :meth:`Vault.open`; the config's own keystore table counts)
+    and load ``path`` with every reference resolved."""
+    open_args.setdefault("config", path)
+    return Vault.open(**open_args).load(path)
+
+
+__all__ = [
+    "LazySecrets",
+    "ResolveError",
+    "Resolver",
+    "StoreEntry",
+    "Vault",
+    "env_name",
+    "load_config",
+    "read_config",
+]
