@@ -219,11 +219,14 @@ def test_the_runtime_path_imports_no_write_code(tmp_path: Path) -> None:
     path = write_config(
         tmp_path, KeyRing([KeyEntry(store.certificate())]), 'a = "$secret{x}"\n', x="y"
     )
+    environ = {"CIPHERTOOL_KEYSTORE_PASSWORD": PASSWORD}
     code = (
         "import sys, vault\n"
-        f"data = vault.load_config({str(path)!r}, keystore={str(p12)!r}, environ={{'CIPHERTOOL_KEYSTORE_PASSWORD': {PASSWORD!r}}})\n"
-        "print(data, sorted(m for m in sys.modules if m.split('.')[0] in ('tomlkit', 'click', 'jks', 'yaml')"
-        " or m.startswith(('vault.operations', 'vault.cli', 'vault.keystores._write'))))\n"
+        f"data = vault.load_config({str(path)!r}, keystore={str(p12)!r}, environ={environ!r})\n"
+        "heavy = ('tomlkit', 'click', 'jks', 'yaml')\n"
+        "write = ('vault.operations', 'vault.cli', 'vault.keystores._write')\n"
+        "print(data, sorted(m for m in sys.modules"
+        " if m.split('.')[0] in heavy or m.startswith(write)))\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=clean_env()
