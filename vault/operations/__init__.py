@@ -9,6 +9,7 @@ an alias that does not exist yet). Every write is atomic and under a lock.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -291,7 +292,7 @@ def check(
         for scalar in config.document.scalars():
             if _in_store(config, scalar):
                 continue
-            if sensitive(scalar.path) and scalar.value and not holds_reference(scalar.value):
+            if sensitive(scalar.path) and _plaintext(scalar):
                 key = dotted(scalar.path)
                 findings.append(
                     Finding(
@@ -330,6 +331,17 @@ def check(
                 findings.append(Finding(str(store.path), scalar.line, kind, message, alias=alias))
     findings.sort(key=lambda f: (f.file, f.line, f.kind))
     return findings
+
+
+def _plaintext(scalar: Scalar) -> bool:
+    """A value that could be a secret: a non-empty string that is no reference, or a
+    number (``password = 12345``). null, booleans and dates are not."""
+    if scalar.is_string:
+        return bool(scalar.value) and not holds_reference(scalar.value)
+    return _NUMBER.fullmatch(scalar.value) is not None
+
+
+_NUMBER = re.compile(r"[-+]?[0-9][0-9_]*")
 
 
 def _in_store(config: ConfigFile, scalar: Scalar) -> bool:
