@@ -11,6 +11,7 @@ import os
 import re
 import secrets
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -156,7 +157,9 @@ def import_certificate(
                 f"alias '{alias}' already exists; certificate not imported", path=target
             )
         kind = store.kind
-        raw_entries = getattr(store, "_raw", None) if kind == "JKS" else None
+        raw_entries = (
+            getattr(store, "_raw", None) if kind == "JKS" else None
+        )  # keys kept as they are
         if kind != "JKS" and any(e.kind != "trusted-cert" for e in store.entries):
             raise UsageError(
                 "holds key entries; import-cert adds to truststores only (or to a JKS)",
@@ -181,7 +184,7 @@ def _truststore_bytes(
     kind: StoreKind,
     certs: list[tuple[str, x509.Certificate]],
     password: Secret,
-    raw_jks_entries: dict[str, object] | None,
+    raw_jks_entries: dict[str, Any] | None,
 ) -> bytes:
     if kind == "PKCS12":
         from . import pkcs12

@@ -1,9 +1,8 @@
-"""JKS and JCEKS through pyjks, imported only when such a keystore is opened.
+"""JKS (read and written here, see ``_jks_native``) and JCEKS (through pyjks).
 
-pyjks fails on JKS files written by JDK 21+ (pyjks issue 79): their key
-entries carry no algorithm parameters, and pyjks asks for them. So keys are
-not decrypted by pyjks' loader; :func:`_decrypt_pkcs8` reads the envelope
-itself and calls pyjks' Sun key protector directly.
+pyjks, which pulls in pycryptodome, is imported only for JCEKS. Its loader
+fails on keys written by JDK 21+ (pyjks issue 79: no algorithm parameters),
+so JCEKS keys are not decrypted by it at load time either.
 """
 
 from __future__ import annotations
@@ -19,10 +18,8 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from ..errors import KeystoreFormatError, PasswordError
 from ..secret import Secret
-from . import _der
+from . import _jks_native
 from ._model import Entry, Keystore, StoreKind, key_size
-
-_SUN_JKS_KEY_PROTECTOR = "1.3.6.1.4.1.42.2.17.1.1"
 
 # javaobj dumps its parser state at ERROR level on a damaged JCEKS: keep it off stderr.
 logging.getLogger("javaobj").propagate = False
@@ -30,7 +27,7 @@ logging.getLogger("javaobj").addHandler(logging.NullHandler())
 
 
 @dataclass
-class JavaKeystore(Keystore):
+class JceksKeystore(Keystore):
     _raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def _decrypt_private_key(self, entry: Entry, password: Secret | None) -> PrivateKeyTypes:
@@ -57,6 +54,53 @@ class JavaKeystore(Keystore):
         return bytes(raw.key)
 
 
+@dataclass
+class JksKeystore(Keystore):
+    _raw: dict[str, _jks_native.RawEntry] = field(default_factory=dict, repr=False)
+
+    def _decrypt_private_key(self, entry: Entry, password: Secret | None) -> PrivateKeyTypes:
+        protected = self._raw[entry.alias].protected_key
+        assert protected is not None
+        secret = _need(password, self.path, entry.alias)
+        try:
+            pkcs8 = _jks_native.unprotect(protected, secret.reveal())
+            return serialization.load_der_private_key(pkcs8, None)
+        except _jks_native.JksPasswordError:
+            raise PasswordError(
+                f"wrong key password for alias '{entry.alias}'", path=self.path, alias=entry.alias
+            ) from None
+        except ValueError:
+            raise KeystoreFormatError(
+                f"the key entry '{entry.alias}' is damaged", path=self.path, alias=entry.alias
+            ) from None
+
+
+def load_jks(path: str, data: bytes, password: Secret | None) -> JksKeystore:
+    """Load a JKS; with no password, entries are listed unverified."""
+    try:
+        raw = _jks_native.load(data, password.reveal() if password is not None else None)
+    except _jks_native.JksPasswordError:
+        raise PasswordError(
+            "wrong store password (keystore integrity check failed)", path=path
+        ) from None
+    except _jks_native.JksFormatError as exc:
+        raise KeystoreFormatError(f"not a readable JKS keystore ({exc})", path=path) from None
+    entries = []
+    for item in raw:
+        created = datetime.fromtimestamp(item.timestamp_ms / 1000, tz=UTC)
+        chain = tuple(_certificate(der, path) for der in item.certificates)
+        leaf = chain[0] if chain else None
+        if item.protected_key is not None:
+            entries.append(
+                Entry(item.alias, "private-key", leaf, chain, created, "RSA", key_size(leaf, path))
+            )
+        else:
+            entries.append(
+                Entry(item.alias, "trusted-cert", leaf, chain, created, None, key_size(leaf, path))
+            )
+    return JksKeystore(path, "JKS", tuple(entries), password, {e.alias: e for e in raw})
+
+
 def _need(password: Secret | None, path: str, alias: str) -> Secret:
     if password is None:
         raise PasswordError(f"the key of alias '{alias}' needs a password", path=path, alias=alias)
@@ -64,36 +108,35 @@ def _need(password: Secret | None, path: str, alias: str) -> Secret:
 
 
 def _decrypt_pkcs8(raw: Any, password: Secret, path: str, alias: str) -> bytes:
+    """A JCEKS key entry's PKCS#8 (JCEKS may also hold keys under Sun's JKS protector)."""
     import jks
-    from jks import sun_crypto
 
     try:
-        epki = _der.parse_one(raw._encrypted, _der.SEQUENCE)
-        algorithm, data = _der.children(epki)
-        algorithm_oid = _der.oid(next(_der.children(algorithm)))
-        encrypted = _der.expect(data, _der.OCTET_STRING).value
-    except (_der.DerError, ValueError, StopIteration):
-        raise KeystoreFormatError(
-            f"the key entry '{alias}' is damaged", path=path, alias=alias
+        return _jks_native.unprotect(raw._encrypted, password.reveal())
+    except _jks_native.JksPasswordError:
+        raise PasswordError(
+            f"wrong key password for alias '{alias}'", path=path, alias=alias
         ) from None
+    except _jks_native.JksFormatError:
+        pass  # not Sun's JKS protector: the JCEKS one, through pyjks
     try:
-        if algorithm_oid == _SUN_JKS_KEY_PROTECTOR:
-            return bytes(sun_crypto.jks_pkey_decrypt(encrypted, password.reveal()))
         raw.decrypt(password.reveal())
         return bytes(raw.pkey_pkcs8)
-    except (jks.util.BadHashCheckException, jks.util.DecryptionFailureException):
+    except jks.util.DecryptionFailureException:
         raise PasswordError(
             f"wrong key password for alias '{alias}'", path=path, alias=alias
         ) from None
     except Exception:
-        # JCEKS: a wrong key password may decrypt to bytes that are no ASN.1 at all.
+        # A wrong key password may decrypt to bytes that are no ASN.1 at all.
         raise PasswordError(
             f"wrong key password for alias '{alias}' (or a damaged entry)", path=path, alias=alias
         ) from None
 
 
-def load(path: str, data: bytes, kind: StoreKind, password: Secret | None) -> JavaKeystore:
+def load(path: str, data: bytes, kind: StoreKind, password: Secret | None) -> Keystore:
     """Load a JKS or JCEKS; with no password, entries are listed unverified."""
+    if kind == "JKS":
+        return load_jks(path, data, password)
     import jks
 
     try:
@@ -127,7 +170,7 @@ def load(path: str, data: bytes, kind: StoreKind, password: Secret | None) -> Ja
         else:
             algorithm, size = _peek_secret(item, password)
             entries.append(Entry(alias, "secret-key", None, (), created, algorithm, size))
-    return JavaKeystore(path, kind, tuple(entries), password, raw)
+    return JceksKeystore(path, kind, tuple(entries), password, raw)
 
 
 def _peek_secret(item: Any, password: Secret | None) -> tuple[str | None, int | None]:
@@ -149,22 +192,17 @@ def _certificate(der: bytes, path: str) -> x509.Certificate:
         raise KeystoreFormatError("holds a certificate that does not parse", path=path) from None
 
 
-def save_jks(entries: list[Any], store_password: Secret) -> bytes:
-    """Serialise pyjks entries (still-encrypted keys are written as they are)."""
-    import jks
-
-    return bytes(jks.KeyStore.new("jks", entries).saves(store_password.reveal()))
+def save_jks(entries: list[_jks_native.RawEntry], store_password: Secret) -> bytes:
+    """A JKS of ``entries`` (key entries keep the protection they have)."""
+    return _jks_native.dump(entries, store_password.reveal())
 
 
-def new_private_key_entry(alias: str, cert_der: bytes, pkcs8: bytes, key_password: Secret) -> Any:
-    import jks
+def new_private_key_entry(
+    alias: str, cert_der: bytes, pkcs8: bytes, key_password: Secret
+) -> _jks_native.RawEntry:
+    protected = _jks_native.protect(pkcs8, key_password.reveal())
+    return _jks_native.RawEntry(alias, 0, (cert_der,), protected)
 
-    entry = jks.PrivateKeyEntry.new(alias, [cert_der], pkcs8)
-    entry.encrypt(key_password.reveal())
-    return entry
 
-
-def new_trusted_cert_entry(alias: str, cert_der: bytes) -> Any:
-    import jks
-
-    return jks.TrustedCertEntry.new(alias, cert_der)
+def new_trusted_cert_entry(alias: str, cert_der: bytes) -> _jks_native.RawEntry:
+    return _jks_native.RawEntry(alias, 0, (cert_der,))
