@@ -22,18 +22,20 @@ import json
 import logging
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from cryptography import x509
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from .errors import DecryptionError, MalformedCiphertextError, NoKeyError, UsageError
 from .keystores import thumbprint
 from .secret import Secret
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 log = logging.getLogger("vault.cipher")
 
@@ -109,17 +111,43 @@ def max_block_plaintext(key_size_bits: int, transformation: str) -> int:
     return key_size_bits // 8 - _OVERHEAD[transformation]
 
 
-@dataclass(frozen=True)
 class KeyEntry:
-    """A certificate, and its private key when this entry can decrypt."""
+    """A certificate, and its private key when this entry can decrypt.
 
-    certificate: x509.Certificate
-    private_key: rsa.RSAPrivateKey | None = field(default=None, repr=False)
-    label: str = ""
+    The certificate may be given as DER: decrypting needs only its
+    thumbprint, so it is parsed (and ``cryptography.x509`` imported) only
+    when the public key is needed to encrypt.
+    """
+
+    __slots__ = ("_certificate", "_der", "label", "private_key", "thumbprint")
+
+    def __init__(
+        self,
+        certificate: x509.Certificate | bytes,
+        private_key: rsa.RSAPrivateKey | None = None,
+        label: str = "",
+    ) -> None:
+        if isinstance(certificate, bytes):
+            self._certificate: x509.Certificate | None = None
+            self._der = certificate
+        else:
+            self._certificate = certificate
+            self._der = certificate.public_bytes(Encoding.DER)
+        self.private_key = private_key
+        self.label = label
+        self.thumbprint = thumbprint(self._der)
+
+    def __repr__(self) -> str:
+        kind = "key" if self.private_key is not None else "certificate"
+        return f"KeyEntry({self.thumbprint}, {kind}{', ' + self.label if self.label else ''})"
 
     @property
-    def thumbprint(self) -> str:
-        return thumbprint(self.certificate)
+    def certificate(self) -> x509.Certificate:
+        if self._certificate is None:
+            from .keystores._model import parse_certificate
+
+            self._certificate = parse_certificate(self._der, self.label or None)
+        return self._certificate
 
     @property
     def public_key(self) -> rsa.RSAPublicKey:

@@ -6,55 +6,85 @@ import hashlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from functools import cached_property
+from typing import TYPE_CHECKING, Literal
 
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from ..errors import AliasError, KeystoreFormatError
 from ..secret import Secret
 
+if TYPE_CHECKING:
+    from cryptography import x509
+
 EntryKind = Literal["private-key", "trusted-cert", "secret-key"]
 StoreKind = Literal["JKS", "JCEKS", "PKCS12", "PEM"]
 
 
-def thumbprint(certificate: x509.Certificate) -> str:
+def thumbprint(certificate: x509.Certificate | bytes) -> str:
     """Uppercase hex SHA-1 of the certificate's DER, as keytool and WSO2 print it."""
-    der = certificate.public_bytes(serialization.Encoding.DER)
-    return hashlib.sha1(der).hexdigest().upper()
+    if not isinstance(certificate, bytes):
+        from cryptography.hazmat.primitives.serialization import Encoding
+
+        certificate = certificate.public_bytes(Encoding.DER)
+    return hashlib.sha1(certificate).hexdigest().upper()
 
 
-def key_size(certificate: x509.Certificate | None, path: str) -> int | None:
-    """The public key's size in bits; a key that does not parse is a damaged keystore."""
-    if certificate is None:
-        return None
+def parse_certificate(der: bytes, path: str | None = None) -> x509.Certificate:
+    """A certificate from DER, its lazily parsed parts read now: damage is a clean error."""
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.x509 import load_der_x509_certificate
+
     try:
-        size = getattr(certificate.public_key(), "key_size", None)
-        # Subject and expiry are parsed lazily too: parse them now, inside the boundary.
+        certificate = load_der_x509_certificate(der)
+        certificate.public_key()
         certificate.subject.rfc4514_string()
         certificate.not_valid_after_utc  # noqa: B018
-    except Exception:  # pyca raises ValueError or UnsupportedAlgorithm
+    except (ValueError, UnsupportedAlgorithm):
         raise KeystoreFormatError("holds a certificate that does not parse", path=path) from None
-    return int(size) if size is not None else None
+    return certificate
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One entry of a keystore, as ``keytool -list`` would show it."""
+    """One entry of a keystore, as ``keytool -list`` would show it.
+
+    Certificates are kept as DER and parsed on first use: the runtime path
+    needs only their thumbprints (a SHA-1 of the DER), and parsing costs the
+    import of ``cryptography.x509`` at every service start.
+    """
 
     alias: str
     kind: EntryKind
-    certificate: x509.Certificate | None = None
-    chain: tuple[x509.Certificate, ...] = ()
+    certificate_der: bytes | None = None
+    chain_der: tuple[bytes, ...] = ()
     created: datetime | None = None
     algorithm: str | None = None
-    key_size: int | None = None
+    bits: int | None = None
+    """Key size when known without a certificate (secret keys)."""
+    source: str | None = field(default=None, compare=False, repr=False)
+
+    @cached_property
+    def certificate(self) -> x509.Certificate | None:
+        if self.certificate_der is None:
+            return None
+        return parse_certificate(self.certificate_der, self.source)
+
+    @property
+    def chain(self) -> tuple[x509.Certificate, ...]:
+        return tuple(parse_certificate(der, self.source) for der in self.chain_der)
+
+    @property
+    def key_size(self) -> int | None:
+        if self.bits is not None or self.certificate is None:
+            return self.bits
+        size = getattr(self.certificate.public_key(), "key_size", None)
+        return int(size) if size is not None else None
 
     @property
     def thumbprint(self) -> str | None:
-        return thumbprint(self.certificate) if self.certificate is not None else None
+        return thumbprint(self.certificate_der) if self.certificate_der is not None else None
 
 
 @dataclass
@@ -93,11 +123,21 @@ class Keystore(ABC):
     def certificate(self, alias: str | None = None) -> x509.Certificate:
         """The certificate of a private-key or trusted-certificate entry."""
         entry = self.entry(alias)
-        if entry.certificate is None:
+        certificate = entry.certificate
+        if certificate is None:
             raise AliasError(
                 f"entry '{entry.alias}' holds no certificate", path=self.path, alias=entry.alias
             )
-        return entry.certificate
+        return certificate
+
+    def certificate_der(self, alias: str | None = None) -> bytes:
+        """The DER of an entry's certificate (no parsing)."""
+        entry = self.entry(alias)
+        if entry.certificate_der is None:
+            raise AliasError(
+                f"entry '{entry.alias}' holds no certificate", path=self.path, alias=entry.alias
+            )
+        return entry.certificate_der
 
     def private_key(
         self, alias: str | None = None, key_password: Secret | None = None

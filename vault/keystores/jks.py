@@ -12,14 +12,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from ..errors import KeystoreFormatError, PasswordError
 from ..secret import Secret
 from . import _jks_native
-from ._model import Entry, Keystore, StoreKind, key_size
+from ._model import Entry, EntryKind, Keystore, StoreKind
 
 # javaobj dumps its parser state at ERROR level on a damaged JCEKS: keep it off stderr.
 logging.getLogger("javaobj").propagate = False
@@ -88,16 +87,12 @@ def load_jks(path: str, data: bytes, password: Secret | None) -> JksKeystore:
     entries = []
     for item in raw:
         created = datetime.fromtimestamp(item.timestamp_ms / 1000, tz=UTC)
-        chain = tuple(_certificate(der, path) for der in item.certificates)
-        leaf = chain[0] if chain else None
-        if item.protected_key is not None:
-            entries.append(
-                Entry(item.alias, "private-key", leaf, chain, created, "RSA", key_size(leaf, path))
-            )
-        else:
-            entries.append(
-                Entry(item.alias, "trusted-cert", leaf, chain, created, None, key_size(leaf, path))
-            )
+        leaf = item.certificates[0] if item.certificates else None
+        kind: EntryKind = "private-key" if item.protected_key is not None else "trusted-cert"
+        algorithm = "RSA" if kind == "private-key" else None
+        entries.append(
+            Entry(item.alias, kind, leaf, item.certificates, created, algorithm, source=path)
+        )
     return JksKeystore(path, "JKS", tuple(entries), password, {e.alias: e for e in raw})
 
 
@@ -157,19 +152,15 @@ def load(path: str, data: bytes, kind: StoreKind, password: Secret | None) -> Ke
         created = datetime.fromtimestamp(item.timestamp / 1000, tz=UTC)
         raw[alias] = item
         if isinstance(item, jks.PrivateKeyEntry):
-            chain = tuple(_certificate(der, path) for _, der in item.cert_chain)
+            chain = tuple(bytes(der) for _, der in item.cert_chain)
             leaf = chain[0] if chain else None
-            entries.append(
-                Entry(alias, "private-key", leaf, chain, created, "RSA", key_size(leaf, path))
-            )
+            entries.append(Entry(alias, "private-key", leaf, chain, created, "RSA", source=path))
         elif isinstance(item, jks.TrustedCertEntry):
-            cert = _certificate(item.cert, path)
-            entries.append(
-                Entry(alias, "trusted-cert", cert, (cert,), created, None, key_size(cert, path))
-            )
+            cert = bytes(item.cert)
+            entries.append(Entry(alias, "trusted-cert", cert, (cert,), created, source=path))
         else:
             algorithm, size = _peek_secret(item, password)
-            entries.append(Entry(alias, "secret-key", None, (), created, algorithm, size))
+            entries.append(Entry(alias, "secret-key", None, (), created, algorithm, size, path))
     return JceksKeystore(path, kind, tuple(entries), password, raw)
 
 
@@ -183,13 +174,6 @@ def _peek_secret(item: Any, password: Secret | None) -> tuple[str | None, int | 
     except Exception:  # a wrong key password or a damaged sealed object: shown as unknown
         return None, None
     return str(item.algorithm), int(item.key_size)
-
-
-def _certificate(der: bytes, path: str) -> x509.Certificate:
-    try:
-        return x509.load_der_x509_certificate(der)
-    except ValueError:
-        raise KeystoreFormatError("holds a certificate that does not parse", path=path) from None
 
 
 def save_jks(entries: list[_jks_native.RawEntry], store_password: Secret) -> bytes:

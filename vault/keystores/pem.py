@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from ..errors import KeystoreFormatError, PasswordError
 from ..secret import Secret
-from ._model import Entry, Keystore, key_size
+from ._model import Entry, Keystore
 
 _BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----.*?-----END \1-----\r?\n?", re.S)
 
@@ -66,14 +66,18 @@ def load(path: str, data: bytes, password: Secret | None) -> PemKeystore:
         raise KeystoreFormatError("holds more than one private key", path=path)
     entries: list[Entry] = []
     if keys:
-        leaf = certs[0] if certs else None
-        size = key_size(leaf, path)
-        entries.append(Entry(Path(path).stem, "private-key", leaf, tuple(certs), None, "RSA", size))
+        ders = tuple(_der_of(c) for c in certs)
+        leaf = ders[0] if ders else None
+        entries.append(Entry(Path(path).stem, "private-key", leaf, ders, None, "RSA", source=path))
     else:
         for n, cert in enumerate(certs, 1):
-            size = key_size(cert, path)
-            entries.append(Entry(f"cert{n}", "trusted-cert", cert, (cert,), None, None, size))
+            der = _der_of(cert)
+            entries.append(Entry(f"cert{n}", "trusted-cert", der, (der,), source=path))
     return PemKeystore(path, "PEM", tuple(entries), password, keys[0] if keys else b"")
+
+
+def _der_of(certificate: x509.Certificate) -> bytes:
+    return certificate.public_bytes(serialization.Encoding.DER)
 
 
 def dump(key: PrivateKeyTypes, cert: x509.Certificate, password: Secret) -> bytes:

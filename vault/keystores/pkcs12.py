@@ -21,7 +21,7 @@ from ..errors import AliasError, KeystoreFormatError, PasswordError
 from ..secret import Secret
 from . import _der
 from ._der import DerError, Tlv
-from ._model import Entry, Keystore, key_size, thumbprint
+from ._model import Entry, Keystore, thumbprint
 
 _DATA = "1.2.840.113549.1.7.1"
 _KEY_BAG = "1.2.840.113549.1.12.10.1.1"
@@ -121,7 +121,7 @@ def load(path: str, data: bytes, password: Secret | None) -> Pkcs12Keystore:
         by_alias[alias] = bag
         if bag.kind == "secret":
             algorithm, bits = _peek_secret(bag.value, _password_bytes(password))
-            entries.append(Entry(alias, "secret-key", algorithm=algorithm, key_size=bits))
+            entries.append(Entry(alias, "secret-key", algorithm=algorithm, bits=bits, source=path))
             continue
         cert = _find_cert(alias, certs)
         if cert is None and len(bags) == 1 and loaded.cert is not None:
@@ -130,10 +130,9 @@ def load(path: str, data: bytes, password: Secret | None) -> Pkcs12Keystore:
             )  # one key, no friendlyName (openssl pkcs12 -export): OpenSSL paired them
         if cert is not None:
             key_certs.add(thumbprint(cert.certificate))
-        leaf = cert.certificate if cert is not None else None
-        size = key_size(leaf, path)
+        leaf = _der_of(cert.certificate) if cert is not None else None
         entries.append(
-            Entry(alias, "private-key", leaf, (leaf,) if leaf else (), None, "RSA", size)
+            Entry(alias, "private-key", leaf, (leaf,) if leaf else (), None, "RSA", source=path)
         )
     for number, cert in enumerate(certs, 1):
         if thumbprint(cert.certificate) in key_certs:
@@ -144,11 +143,13 @@ def load(path: str, data: bytes, password: Secret | None) -> Pkcs12Keystore:
             continue  # a chain certificate of a key entry, not an entry of its own
         else:
             alias = f"cert{number}"  # a truststore certificate without a name is kept, not dropped
-        size = key_size(cert.certificate, path)
-        entries.append(
-            Entry(alias, "trusted-cert", cert.certificate, (cert.certificate,), None, None, size)
-        )
+        der = _der_of(cert.certificate)
+        entries.append(Entry(alias, "trusted-cert", der, (der,), source=path))
     return Pkcs12Keystore(path, "PKCS12", tuple(entries), password, by_alias)
+
+
+def _der_of(certificate: x509.Certificate) -> bytes:
+    return certificate.public_bytes(serialization.Encoding.DER)
 
 
 def _find_cert(
