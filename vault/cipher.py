@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import logging
 import os
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Literal
@@ -37,7 +36,6 @@ from .secret import Secret
 if TYPE_CHECKING:
     from cryptography import x509
 
-log = logging.getLogger("vault.cipher")
 
 OAEP_SHA1 = "RSA/ECB/OAEPwithSHA1andMGF1Padding"
 OAEP_SHA256 = "RSA/ECB/OAEPWithSHA-256AndMGF1Padding"
@@ -214,7 +212,9 @@ class KeyRing:
         if format not in FORMATS:
             raise UsageError(f"unknown format '{format}' (self-contained or plain)")
         if transformation == PKCS1:
-            log.warning(
+            import logging
+
+            logging.getLogger("vault.cipher").warning(
                 "encrypting with PKCS#1 v1.5 padding (%s): use it only for WSO2 "
                 "compatibility; OAEP is the default for a reason",
                 PKCS1,

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .cipher import KeyEntry, KeyRing
 from .errors import InputError, UsageError
@@ -26,8 +26,7 @@ ENV_ALIAS = "CIPHERTOOL_KEY_ALIAS"
 _NO_OPTIONS = PasswordOptions()
 
 
-@dataclass(frozen=True)
-class KeystoreSpec:
+class KeystoreSpec(NamedTuple):
     """Where a key lives: the keystore file, its type (None: sniffed) and the alias."""
 
     path: str
@@ -141,11 +140,10 @@ def key_entry(
 ) -> KeyEntry:
     entry = store.entry(alias)
     label = f"{store.path}#{entry.alias}"
+    der = store.certificate_der(entry.alias)
     if not need_private:
-        return KeyEntry(store.certificate(entry.alias), None, label)
-    return KeyEntry(
-        store.certificate(entry.alias), store.private_key(entry.alias, key_password), label
-    )
+        return KeyEntry(der, None, label)
+    return KeyEntry(der, store.private_key(entry.alias, key_password), label)
 
 
 def join(*rings: KeyRing) -> KeyRing:

@@ -14,19 +14,22 @@ The key password, when no source gives one, is the store password.
 
 from __future__ import annotations
 
-import getpass
-import logging
 import os
 import stat
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import InputError, MissingPasswordError, PasswordError, UsageError
 from .secret import Secret
 
-log = logging.getLogger("vault.passwords")
+
+def _warn(message: str, *args: object) -> None:
+    import logging
+
+    logging.getLogger("vault.passwords").warning(message, *args)
+
 
 ENV_STORE = "CIPHERTOOL_KEYSTORE_PASSWORD"
 ENV_KEY = "CIPHERTOOL_KEY_PASSWORD"
@@ -39,17 +42,15 @@ SOURCES_TEXT = (
 )
 
 
-@dataclass(frozen=True)
-class Passwords:
+class Passwords(NamedTuple):
     """A store password, the key password when it differs, and where they came from."""
 
     store: Secret
     key: Secret | None
-    source: str = field(compare=False)
+    source: str
 
 
-@dataclass(frozen=True)
-class PasswordOptions:
+class PasswordOptions(NamedTuple):
     """The command-line password options; all optional."""
 
     storepass_file: str | None = None
@@ -76,7 +77,7 @@ def _check_mode(path: Path) -> None:
     except OSError:
         return
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        log.warning(
+        _warn(
             "%s: password file is readable by group or others (mode %o); chmod 600 it",
             path,
             stat.S_IMODE(mode),
@@ -119,7 +120,7 @@ def _consume_tmp(path: Path) -> list[Secret]:
                 os.fsync(handle.fileno())
             path.unlink()
         except OSError as exc:
-            log.warning("%s: could not overwrite and delete it: %s", path, exc.strerror)
+            _warn("%s: could not overwrite and delete it: %s", path, exc.strerror)
 
 
 def _env(environ: Mapping[str, str], name: str, flag: str) -> Secret:
@@ -143,14 +144,15 @@ def _explicit_key(options: PasswordOptions, environ: Mapping[str, str]) -> Secre
 
 def find_passwords(
     keystore: str | os.PathLike[str] | None,
-    options: PasswordOptions = PasswordOptions(),
+    options: PasswordOptions | None = None,
     *,
     environ: Mapping[str, str] | None = None,
     interactive: bool | None = None,
-    prompt: Callable[[str], str] = getpass.getpass,
+    prompt: Callable[[str], str] | None = None,
 ) -> Passwords:
     """The passwords for ``keystore`` from the first source that answers (see module doc)."""
     env = os.environ if environ is None else environ
+    options = options or PasswordOptions()
     if interactive is None:
         interactive = sys.stdin is not None and sys.stdin.isatty()
     explicit_key = _explicit_key(options, env)
@@ -181,6 +183,10 @@ def find_passwords(
             return found(read_password_file(credential), str(credential))
     if interactive:
         where = f" for {os.fspath(keystore)}" if keystore is not None else ""
+        if prompt is None:
+            from getpass import getpass
+
+            prompt = getpass
         value = prompt(f"Keystore password{where}: ")
         if not value:
             raise PasswordError("no password entered")

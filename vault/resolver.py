@@ -17,9 +17,8 @@ import os
 import re
 import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .cipher import KeyRing
 from .errors import InputError, KeyTroubleError, VaultError
@@ -34,8 +33,7 @@ class ResolveError(KeyTroubleError):
     """A reference could not be resolved; ``alias`` and ``path`` say which and where."""
 
 
-@dataclass(frozen=True)
-class StoreEntry:
+class StoreEntry(NamedTuple):
     value: str
     path: str
     line: int | None = None

@@ -6,7 +6,6 @@ f-string, log call or traceback prints ``Secret('***')`` and never the value.
 
 from __future__ import annotations
 
-import hmac
 from typing import NoReturn
 
 __all__ = ["Secret"]
@@ -47,6 +46,8 @@ class Secret:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Secret):
             return NotImplemented
+        import hmac
+
         return hmac.compare_digest(self.encode(), other.encode())
 
     def __hash__(self) -> int:

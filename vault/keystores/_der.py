@@ -8,7 +8,7 @@ walks the structure itself. Definite lengths only: Java and OpenSSL write DER.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 SEQUENCE = 0x30
 SET = 0x31
@@ -23,8 +23,7 @@ class DerError(ValueError):
     """The bytes are not the DER expected."""
 
 
-@dataclass(frozen=True)
-class Tlv:
+class Tlv(NamedTuple):
     tag: int
     value: bytes
     raw: bytes

@@ -14,7 +14,7 @@ import hmac
 import os
 import struct
 import time
-from dataclasses import dataclass
+from typing import NamedTuple
 
 MAGIC = b"\xfe\xed\xfe\xed"
 WHITENING = b"Mighty Aphrodite"
@@ -30,8 +30,7 @@ class JksPasswordError(ValueError):
     """The integrity check or a key's check digest failed: a wrong password."""
 
 
-@dataclass(frozen=True)
-class RawEntry:
+class RawEntry(NamedTuple):
     alias: str
     timestamp_ms: int
     certificates: tuple[bytes, ...]

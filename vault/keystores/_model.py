@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal
@@ -46,7 +45,6 @@ def parse_certificate(der: bytes, path: str | None = None) -> x509.Certificate:
     return certificate
 
 
-@dataclass(frozen=True)
 class Entry:
     """One entry of a keystore, as ``keytool -list`` would show it.
 
@@ -55,15 +53,28 @@ class Entry:
     import of ``cryptography.x509`` at every service start.
     """
 
-    alias: str
-    kind: EntryKind
-    certificate_der: bytes | None = None
-    chain_der: tuple[bytes, ...] = ()
-    created: datetime | None = None
-    algorithm: str | None = None
-    bits: int | None = None
-    """Key size when known without a certificate (secret keys)."""
-    source: str | None = field(default=None, compare=False, repr=False)
+    def __init__(
+        self,
+        alias: str,
+        kind: EntryKind,
+        certificate_der: bytes | None = None,
+        chain_der: tuple[bytes, ...] = (),
+        created: datetime | None = None,
+        algorithm: str | None = None,
+        bits: int | None = None,
+        source: str | None = None,
+    ) -> None:
+        self.alias = alias
+        self.kind = kind
+        self.certificate_der = certificate_der
+        self.chain_der = chain_der
+        self.created = created
+        self.algorithm = algorithm
+        self.bits = bits  # the key size when known without a certificate (secret keys)
+        self.source = source
+
+    def __repr__(self) -> str:
+        return f"Entry({self.alias!r}, {self.kind!r}, thumbprint={self.thumbprint})"
 
     @cached_property
     def certificate(self) -> x509.Certificate | None:
@@ -87,7 +98,6 @@ class Entry:
         return thumbprint(self.certificate_der) if self.certificate_der is not None else None
 
 
-@dataclass
 class Keystore(ABC):
     """A loaded keystore: entries are listed at once, keys decrypted on demand.
 
@@ -95,10 +105,20 @@ class Keystore(ABC):
     kept (hidden in a :class:`Secret`) because a key password defaults to it.
     """
 
-    path: str
-    kind: StoreKind
-    entries: tuple[Entry, ...]
-    store_password: Secret | None = field(default=None, repr=False)
+    def __init__(
+        self,
+        path: str,
+        kind: StoreKind,
+        entries: tuple[Entry, ...],
+        store_password: Secret | None = None,
+    ) -> None:
+        self.path = path
+        self.kind = kind
+        self.entries = entries
+        self.store_password = store_password
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.path!r}, {self.kind}, {len(self.entries)} entries)"
 
     def entry(self, alias: str | None = None) -> Entry:
         """The entry under ``alias``; with none, the only key entry (or the only entry)."""

@@ -8,7 +8,6 @@ so JCEKS keys are not decrypted by it at load time either.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,9 +24,12 @@ logging.getLogger("javaobj").propagate = False
 logging.getLogger("javaobj").addHandler(logging.NullHandler())
 
 
-@dataclass
 class JceksKeystore(Keystore):
-    _raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    def __init__(
+        self, path: str, entries: tuple[Entry, ...], password: Secret | None, raw: dict[str, Any]
+    ) -> None:
+        super().__init__(path, "JCEKS", entries, password)
+        self._raw = raw
 
     def _decrypt_private_key(self, entry: Entry, password: Secret | None) -> PrivateKeyTypes:
         raw = self._raw[entry.alias]
@@ -53,9 +55,16 @@ class JceksKeystore(Keystore):
         return bytes(raw.key)
 
 
-@dataclass
 class JksKeystore(Keystore):
-    _raw: dict[str, _jks_native.RawEntry] = field(default_factory=dict, repr=False)
+    def __init__(
+        self,
+        path: str,
+        entries: tuple[Entry, ...],
+        password: Secret | None,
+        raw: dict[str, _jks_native.RawEntry],
+    ) -> None:
+        super().__init__(path, "JKS", entries, password)
+        self._raw = raw
 
     def _decrypt_private_key(self, entry: Entry, password: Secret | None) -> PrivateKeyTypes:
         protected = self._raw[entry.alias].protected_key
@@ -63,7 +72,11 @@ class JksKeystore(Keystore):
         secret = _need(password, self.path, entry.alias)
         try:
             pkcs8 = _jks_native.unprotect(protected, secret.reveal())
-            return serialization.load_der_private_key(pkcs8, None)
+            # The key's own SHA-1 check digest has just passed: the bytes are the ones
+            # keytool wrote, so OpenSSL's slow RSA consistency check (~35 ms) is skipped.
+            return serialization.load_der_private_key(
+                pkcs8, None, unsafe_skip_rsa_key_validation=True
+            )
         except _jks_native.JksPasswordError:
             raise PasswordError(
                 f"wrong key password for alias '{entry.alias}'", path=self.path, alias=entry.alias
@@ -93,7 +106,7 @@ def load_jks(path: str, data: bytes, password: Secret | None) -> JksKeystore:
         entries.append(
             Entry(item.alias, kind, leaf, item.certificates, created, algorithm, source=path)
         )
-    return JksKeystore(path, "JKS", tuple(entries), password, {e.alias: e for e in raw})
+    return JksKeystore(path, tuple(entries), password, {e.alias: e for e in raw})
 
 
 def _need(password: Secret | None, path: str, alias: str) -> Secret:
@@ -161,7 +174,7 @@ def load(path: str, data: bytes, kind: StoreKind, password: Secret | None) -> Ke
         else:
             algorithm, size = _peek_secret(item, password)
             entries.append(Entry(alias, "secret-key", None, (), created, algorithm, size, path))
-    return JceksKeystore(path, kind, tuple(entries), password, raw)
+    return JceksKeystore(path, tuple(entries), password, raw)
 
 
 def _peek_secret(item: Any, password: Secret | None) -> tuple[str | None, int | None]:

@@ -8,7 +8,6 @@ answers to any alias asked for; certificates alone are ``cert1``, ``cert2``...
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
@@ -22,9 +21,12 @@ from ._model import Entry, Keystore
 _BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----.*?-----END \1-----\r?\n?", re.S)
 
 
-@dataclass
 class PemKeystore(Keystore):
-    _key_pem: bytes = b""
+    def __init__(
+        self, path: str, entries: tuple[Entry, ...], password: Secret | None, key_pem: bytes
+    ) -> None:
+        super().__init__(path, "PEM", entries, password)
+        self._key_pem = key_pem
 
     def entry(self, alias: str | None = None) -> Entry:
         if self._key_pem:
@@ -73,7 +75,7 @@ def load(path: str, data: bytes, password: Secret | None) -> PemKeystore:
         for n, cert in enumerate(certs, 1):
             der = _der_of(cert)
             entries.append(Entry(f"cert{n}", "trusted-cert", der, (der,), source=path))
-    return PemKeystore(path, "PEM", tuple(entries), password, keys[0] if keys else b"")
+    return PemKeystore(path, tuple(entries), password, keys[0] if keys else b"")
 
 
 def _der_of(certificate: x509.Certificate) -> bytes:
