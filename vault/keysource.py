@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .cipher import KeyEntry, KeyRing
-from .errors import InputError, UsageError
+from .errors import UsageError
 from .keystores import Keystore, load_keystore, normalise_kind, read_keystore_bytes, sniff_kind
 from .passwords import PasswordOptions, Passwords, find_passwords
 from .secret import Secret
+from .store import read_toml
 
 ENV_KEYSTORE = "CIPHERTOOL_KEYSTORE"
 ENV_TYPE = "CIPHERTOOL_KEYSTORE_TYPE"
@@ -38,19 +39,7 @@ def _config_keystore(config: str | os.PathLike[str]) -> KeystoreSpec | None:
     """``[keystore.internal]``, else ``[keystore.primary]``, of a TOML config."""
     if not os.fspath(config).endswith(".toml"):
         return None
-    import tomllib
-
-    try:
-        with open(config, "rb") as handle:
-            data = tomllib.load(handle)
-    except FileNotFoundError:
-        raise InputError("no such file", path=config) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path=config) from None
-    except tomllib.TOMLDecodeError as exc:
-        from .formats.toml import parse_error
-
-        raise parse_error(exc, config) from None
+    data = read_toml(config)
     tables = data.get("keystore")
     if not isinstance(tables, dict):
         return None

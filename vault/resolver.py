@@ -24,7 +24,7 @@ from .cipher import KeyRing
 from .errors import InputError, KeyTroubleError, VaultError
 from .passwords import PasswordOptions
 from .secret import Secret
-from .store import REFERENCE, STORE_FILE_NAME, is_plaintext_entry
+from .store import REFERENCE, STORE_FILE_NAME, is_plaintext_entry, read_toml
 
 _ANY = re.compile(r"\$(secret|env)\{([^}]*)\}")
 
@@ -188,32 +188,19 @@ def _key_values(path: Path, text: str, format_name: str) -> dict[str, str]:
     return {str(s.path[0]): s.value for s in parse(text, format_name, path).scalars()}
 
 
-def read_config(
-    path: str | os.PathLike[str], secrets: str | os.PathLike[str] | None = None
-) -> tuple[Any, dict[str, StoreEntry]]:
-    """The config's data (its inline store removed) and its secret store entries."""
-    from .formats import detect_format
-
-    config = Path(path)
-    format_name = detect_format(config)
-    text = _read_text(config)
-    store: dict[str, StoreEntry] = {}
-    data: Any
+def _read_other(config: Path, format_name: str, text: str) -> Any:
+    """YAML, JSON, INI, .properties or .env as plain data."""
     try:
-        if format_name == "toml":
-            import tomllib
-
-            data = tomllib.loads(text)
-        elif format_name == "yaml":
+        if format_name == "yaml":
             import yaml
 
             loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-            data = yaml.load(text, Loader=loader)
-        elif format_name == "json":
+            return yaml.load(text, Loader=loader)
+        if format_name == "json":
             import json
 
-            data = json.loads(text)
-        elif format_name == "ini":
+            return json.loads(text)
+        if format_name == "ini":
             import configparser
 
             parser = configparser.ConfigParser(interpolation=None)
@@ -222,8 +209,8 @@ def read_config(
             data = {name: dict(parser.items(name, raw=True)) for name in parser.sections()}
             if parser.defaults():
                 data["DEFAULT"] = dict(parser.defaults())
-        else:
-            data = _key_values(config, text, format_name)
+            return data
+        return _key_values(config, text, format_name)
     except VaultError:
         raise
     except Exception as exc:  # each reader's own error type
@@ -231,9 +218,27 @@ def read_config(
             getattr(exc, "problem_mark", None), "line", None
         )
         raise InputError(f"does not parse ({type(exc).__name__})", path=config, line=line) from None
+
+
+def read_config(
+    path: str | os.PathLike[str], secrets: str | os.PathLike[str] | None = None
+) -> tuple[Any, dict[str, StoreEntry]]:
+    """The config's data (its inline store removed) and its secret store entries."""
+    from .formats import detect_format
+
+    config = Path(path)
+    format_name = detect_format(config)
+    store: dict[str, StoreEntry] = {}
+    data: Any
+    if format_name == "toml":
+        data = read_toml(config)
+    else:
+        data = _read_other(config, format_name, _read_text(config))
     inline = format_name in ("toml", "yaml", "json") and secrets is None
     if inline and isinstance(data, dict) and isinstance(data.get("secrets"), dict):
-        for alias, value in _flatten(data.pop("secrets")).items():
+        table = data["secrets"]
+        data = {key: value for key, value in data.items() if key != "secrets"}
+        for alias, value in _flatten(table).items():
             if isinstance(value, str):
                 store[alias] = StoreEntry(value, str(config))
     elif not inline:

@@ -14,8 +14,11 @@ Read-only and small: the resolver imports it too.
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 from pathlib import Path
+from typing import Any
 
 REFERENCE = re.compile(r"\$secret\{([A-Za-z0-9_.-]+)\}")
 ANY_REFERENCE = re.compile(r"\$secret\{([^}]*)\}")
@@ -52,3 +55,37 @@ def store_file_for(config: Path, format_name: str, secrets: Path | None = None) 
     if format_name in INLINE_STORE_FORMATS:
         return config
     return config.parent / STORE_FILE_NAME
+
+
+def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """A TOML file parsed with ``tomllib``, once per version of the file.
+
+    The keystore lookup and the resolver both read a service's
+    deployment.toml at start-up; this parses it once. Callers must not
+    modify what it returns. Errors are :class:`~vault.errors.InputError` (a
+    :class:`~vault.formats.ParseError` naming line and column for bad TOML).
+    """
+    import tomllib
+
+    from .errors import InputError
+
+    try:
+        info = os.stat(path)
+        return _parse_toml(os.fspath(path), info.st_ino, info.st_mtime_ns, info.st_size)
+    except FileNotFoundError:
+        raise InputError("no such file", path=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path=path) from None
+    except tomllib.TOMLDecodeError as exc:
+        from .formats.toml import parse_error
+
+        raise parse_error(exc, path) from None
+
+
+@functools.lru_cache(maxsize=8)
+def _parse_toml(path: str, inode: int, mtime_ns: int, size: int) -> dict[str, Any]:
+    """Keyed on inode, mtime and size too: an atomic rewrite (a new inode) is never missed."""
+    import tomllib
+
+    with open(path, "rb") as handle:
+        return tomllib.load(handle)
