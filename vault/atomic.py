@@ -63,21 +63,9 @@ def temp_path(path: Path) -> Path:
 def _write_temp(path: Path, data: bytes, mode: int) -> Path:
     temp = temp_path(path)
     try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, NEW_FILE_MODE)
+        write_new(temp, data, mode)
     except OSError as exc:
-        raise InputError(f"cannot write beside it: {_describe(exc)}", path=path) from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            os.fchmod(handle.fileno(), mode)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except BaseException as exc:  # an interrupt too: no temp file is left behind
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        if isinstance(exc, OSError):
-            raise InputError(f"cannot write: {_describe(exc)}", path=path) from None
-        raise
+        raise InputError(f"cannot write: {_describe(exc)}", path=path) from None
     return temp
 
 
@@ -127,3 +115,45 @@ def _fsync_dir(directory: Path) -> None:
     except OSError as exc:
         if exc.errno not in (errno.EINVAL, errno.ENOTSUP):
             log.warning("%s: could not fsync the directory: %s", directory, _describe(exc))
+
+
+_FAILPOINT_ENV = "CIPHERTOOL_FAILPOINT"
+_failpoints_reached = 0
+
+
+def failpoint() -> None:
+    """Fault injection for the crash tests: with ``CIPHERTOOL_FAILPOINT=N`` in the
+    environment, the process kills itself with SIGKILL at the Nth failpoint reached.
+
+    Failpoints sit between the steps of every multi-file write sequence
+    (rotation), so the tests can stop it at each instant and check what is left.
+    """
+    global _failpoints_reached
+    target = os.environ.get(_FAILPOINT_ENV)
+    if not target:
+        return
+    _failpoints_reached += 1
+    if _failpoints_reached == int(target):
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def fsync_dir(directory: Path) -> None:
+    """Make the renames in ``directory`` durable."""
+    _fsync_dir(directory)
+
+
+def write_new(path: Path, data: bytes, mode: int) -> None:
+    """Write ``path`` (which must not exist) and fsync it, mode 0600 until it is complete."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, NEW_FILE_MODE)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            os.fchmod(handle.fileno(), mode)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            path.unlink()
+        raise

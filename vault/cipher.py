@@ -21,7 +21,7 @@ import binascii
 import json
 import os
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -177,6 +177,17 @@ def _text(plaintext: bytes) -> Secret:
         raise DecryptionError("decryption failed") from None
 
 
+class Opened(NamedTuple):
+    """A decrypted ciphertext and how it was made."""
+
+    secret: Secret
+    envelope: Literal["plain", "self-contained", "hybrid"]
+    transformation: str
+    """The RSA transformation (for hybrid: the one that wrapped the AES key)."""
+    key_thumbprint: str
+    """The thumbprint of the key that decrypted it."""
+
+
 class KeyRing:
     """An ordered list of keys: the first encrypts, every one decrypts.
 
@@ -205,8 +216,10 @@ class KeyRing:
         *,
         format: Format = "self-contained",
         transformation: str = DEFAULT_TRANSFORMATION,
+        hybrid: bool = False,
     ) -> str:
-        """Encrypt for the first key. Values too long for one RSA block go hybrid."""
+        """Encrypt for the first key. Values too long for one RSA block go hybrid
+        (``hybrid=True`` makes every value hybrid, as rotation keeps envelopes)."""
         data = (plaintext if isinstance(plaintext, Secret) else Secret(plaintext)).encode()
         transformation = canonical_transformation(transformation)
         if format not in FORMATS:
@@ -230,7 +243,7 @@ class KeyRing:
                     "under this key and transformation); use --format self-contained"
                 )
             return _b64(public.encrypt(data, _padding(transformation)))
-        if fits:
+        if fits and not hybrid:
             block = public.encrypt(data, _padding(transformation))
             return _dumps(
                 {
@@ -265,11 +278,25 @@ class KeyRing:
         :class:`NoKeyError` when no key of the ring matches, and
         :class:`DecryptionError` (which never says why) when the key fails.
         """
+        return self.open(ciphertext, transformation=transformation).secret
+
+    def open(self, ciphertext: str, *, transformation: str | None = None) -> Opened:
+        """Decrypt, and say how the ciphertext was made (envelope, transformation, key)."""
         raw = _unb64(ciphertext, "the ciphertext")
         envelope = _json_envelope(raw)
         if envelope is None:
             return self._decrypt_plain(raw, transformation)
         return self._decrypt_envelope(envelope)
+
+    def reseal(self, opened: Opened) -> str:
+        """Encrypt ``opened``'s plaintext for this ring's first key, in the same envelope
+        and transformation (a hybrid stays hybrid; a plain block stays plain)."""
+        return self.encrypt(
+            opened.secret,
+            format="plain" if opened.envelope == "plain" else "self-contained",
+            transformation=opened.transformation,
+            hybrid=opened.envelope == "hybrid",
+        )
 
     def _private(self, entry: KeyEntry) -> rsa.RSAPrivateKey:
         if entry.private_key is None:
@@ -279,7 +306,7 @@ class KeyRing:
             )
         return entry.private_key
 
-    def _decrypt_plain(self, block: bytes, transformation: str | None) -> Secret:
+    def _decrypt_plain(self, block: bytes, transformation: str | None) -> Opened:
         keys = [e for e in self.entries if e.private_key is not None]
         if not keys:
             raise NoKeyError("no private key in the key ring")
@@ -293,12 +320,13 @@ class KeyRing:
             for entry in keys:
                 private = self._private(entry)
                 try:
-                    return _text(_rsa_decrypt(private, block, name))
+                    secret = _text(_rsa_decrypt(private, block, name))
+                    return Opened(secret, "plain", name, entry.thumbprint)
                 except (ValueError, DecryptionError):
                     continue
         raise DecryptionError("decryption failed")
 
-    def _decrypt_envelope(self, envelope: dict[str, object]) -> Secret:
+    def _decrypt_envelope(self, envelope: dict[str, object]) -> Opened:
         t = _field(envelope, "t")
         c = _unb64(_field(envelope, "c"), "field 'c'")
         tpd = _optional_field(envelope, "tpd")
@@ -317,14 +345,16 @@ class KeyRing:
                     aes_key = _rsa_decrypt(self._private(entry), wrapped, kt)
                     if len(aes_key) != 32:
                         continue
-                    return _text(AESGCM(aes_key).decrypt(iv, c, None))
+                    secret = _text(AESGCM(aes_key).decrypt(iv, c, None))
+                    return Opened(secret, "hybrid", kt, entry.thumbprint)
                 except (ValueError, InvalidTag):
                     continue
             raise DecryptionError("decryption failed")
         rsa_t = _envelope_transformation(t)
         for entry in candidates:
             try:
-                return _text(_rsa_decrypt(self._private(entry), c, rsa_t))
+                secret = _text(_rsa_decrypt(self._private(entry), c, rsa_t))
+                return Opened(secret, "self-contained", rsa_t, entry.thumbprint)
             except ValueError:
                 continue
         raise DecryptionError("decryption failed")
