@@ -16,12 +16,14 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import json
 import logging
 import os
 import secrets
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import InputError
 
@@ -157,3 +159,252 @@ def write_new(path: Path, data: bytes, mode: int) -> None:
         with contextlib.suppress(OSError):
             path.unlink()
         raise
+
+
+# -- several files at once: the rotation journal ------------------------------------
+#
+# replace_all() writes every new file beside its original (.NAME.rotate-new),
+# hard-links every original (.NAME.rotate-old), then writes a journal in each
+# folder involved (.ciphertool-rotation.ID.json, listing every file and every
+# journal): once all the journals exist the set is committed. Then it renames
+# each new file into place, marks the journals "done", removes the old links,
+# and removes the journals. A failpoint sits between every two steps.
+#
+# recover() reads a journal left by a run that died: "done" anywhere, or all
+# journals present, means the set was committed, so it finishes the renames
+# (or, asked to roll back and not yet "done", puts each old file back);
+# journals missing means the run died before committing, so it undoes.
+# At every instant each file is whole: the old one or the new one.
+
+JOURNAL_PREFIX = ".ciphertool-rotation."
+JOURNAL_SUFFIX = ".json"
+
+
+def new_name(path: Path) -> Path:
+    return path.with_name(f".{path.name}.rotate-new")
+
+
+def old_name(path: Path) -> Path:
+    return path.with_name(f".{path.name}.rotate-old")
+
+
+class Journal(NamedTuple):
+    path: Path
+    id: str
+    state: str
+    files: list[Path]
+    journals: list[Path]
+
+
+def _journal_bytes(id: str, state: str, files: Sequence[Path], journals: Sequence[Path]) -> bytes:
+    document = {
+        "tool": "ciphertool",
+        "id": id,
+        "state": state,
+        "files": [os.fspath(f) for f in files],
+        "journals": [os.fspath(j) for j in journals],
+    }
+    return (json.dumps(document, indent=2) + "\n").encode()
+
+
+def _write_journal(journal: Journal, state: str) -> None:
+    data = _journal_bytes(journal.id, state, journal.files, journal.journals)
+    for path in journal.journals:
+        if state == "done" and not path.exists():
+            continue
+        temp = temp_path(path)
+        write_new(temp, data, NEW_FILE_MODE)
+        os.replace(temp, path)
+        _fsync_dir(path.parent)
+        failpoint()
+
+
+def read_journal(path: Path) -> Journal:
+    """A journal as written by :func:`replace_all`; InputError when it is damaged."""
+    try:
+        document = json.loads(path.read_bytes())
+        files = [Path(f) for f in document["files"]]
+        journals = [Path(j) for j in document["journals"]]
+        state, id = document["state"], document["id"]
+        if state not in ("prepared", "done") or not isinstance(id, str):
+            raise ValueError(state)
+    except FileNotFoundError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError):
+        raise InputError(
+            "damaged rotation journal; compare each file with its .rotate-old and "
+            ".rotate-new copies, keep one, delete the rest and the journal",
+            path=path,
+        ) from None
+    return Journal(path, id, state, files, journals)
+
+
+def journals_in(directory: Path) -> list[Path]:
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return []
+    return [
+        directory / n for n in names if n.startswith(JOURNAL_PREFIX) and n.endswith(JOURNAL_SUFFIX)
+    ]
+
+
+def replace_all(changes: Mapping[Path, bytes]) -> None:
+    """Replace several existing files as one set; the caller holds their locks.
+
+    If this raises before the commit point nothing has changed; after it, the
+    files are all new, or a journal is left for :func:`recover` to finish.
+    """
+    targets = sorted(Path(p).absolute() for p in changes)
+    data = {Path(p).absolute(): content for p, content in changes.items()}
+    directories = sorted({t.parent for t in targets})
+    id = secrets.token_hex(8)
+    journal = Journal(
+        directories[0] / f"{JOURNAL_PREFIX}{id}{JOURNAL_SUFFIX}",
+        id,
+        "prepared",
+        targets,
+        [d / f"{JOURNAL_PREFIX}{id}{JOURNAL_SUFFIX}" for d in directories],
+    )
+    current: Path = targets[0]
+    try:
+        for current in targets:
+            mode = stat.S_IMODE(os.stat(current).st_mode)
+            write_new(new_name(current), data[current], mode)
+            failpoint()
+        for current in targets:
+            os.link(current, old_name(current))
+            failpoint()
+        for directory in directories:
+            _fsync_dir(directory)
+        current = journal.path
+        _write_journal(journal, "prepared")
+    except BaseException as exc:
+        _undo(journal)
+        if isinstance(exc, FileExistsError):
+            raise InputError(
+                "a .rotate-new or .rotate-old copy is in the way; nothing changed", path=current
+            ) from None
+        if isinstance(exc, OSError):
+            raise InputError(
+                f"cannot write: {_describe(exc)}; nothing changed", path=current
+            ) from None
+        raise
+    try:
+        _finish(journal)
+    except OSError as exc:
+        raise InputError(
+            f"the rotation stopped half-way ({_describe(exc)}); every file is whole; "
+            "run the command again to finish it, or rotate --rollback to undo it",
+            path=journal.path,
+        ) from None
+
+
+def _finish(journal: Journal) -> None:
+    for target in journal.files:
+        new = new_name(target)
+        if new.exists():
+            os.replace(new, target)
+            failpoint()
+    for directory in sorted({t.parent for t in journal.files}):
+        _fsync_dir(directory)
+    _write_journal(journal, "done")
+    _remove([old_name(t) for t in journal.files])
+    _remove(journal.journals)
+
+
+def _undo(journal: Journal) -> None:
+    """Put every old file back and remove the new ones and the journals."""
+    for target in journal.files:
+        old = old_name(target)
+        if old.exists():
+            if target.exists() and os.path.samefile(old, target):
+                old.unlink()
+            else:
+                os.replace(old, target)
+            failpoint()
+    _remove([new_name(t) for t in journal.files])
+    _remove(journal.journals)
+
+
+def _remove(paths: Sequence[Path]) -> None:
+    for path in paths:
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        failpoint()
+    for directory in sorted({p.parent for p in paths}):
+        _fsync_dir(directory)
+
+
+def recover(directories: Iterable[Path], *, rollback: bool = False) -> list[str]:
+    """Finish (or with ``rollback`` undo) every set left by a run that died; what was done."""
+    done: list[str] = []
+    for directory in sorted({d.absolute() for d in directories}):
+        for path in journals_in(directory):
+            try:
+                journal = read_journal(path)
+            except FileNotFoundError:
+                continue
+            with contextlib.ExitStack() as stack:
+                for target in sorted({t for t in journal.files if t.exists()}):
+                    stack.enter_context(locked(target))
+                try:
+                    journal = read_journal(path)  # a live run may have finished it meanwhile
+                except FileNotFoundError:
+                    continue
+                done.append(_settle(journal, rollback))
+    return done
+
+
+def _settle(journal: Journal, rollback: bool) -> str:
+    states = []
+    for path in journal.journals:
+        try:
+            states.append(read_journal(path).state)
+        except FileNotFoundError:
+            states.append("missing")
+    names = ", ".join(os.fspath(f) for f in journal.files)
+    try:
+        if "done" in states:
+            _finish(journal)
+            return f"finished an interrupted rotation of {names}" + (
+                " (it had completed; too late to roll back)" if rollback else ""
+            )
+        if "missing" in states or rollback:
+            _undo(journal)
+            return f"rolled back an interrupted rotation of {names}"
+        _finish(journal)
+        return f"finished an interrupted rotation of {names}"
+    except OSError as exc:
+        raise InputError(
+            f"cannot settle the interrupted rotation: {_describe(exc)}", path=journal.path
+        ) from None
+
+
+def clean_leftovers(paths: Iterable[Path]) -> list[Path]:
+    """Remove .rotate-new / .rotate-old copies no journal explains (the caller holds the
+    files' locks, so no live run owns them: they are from a run that died before it
+    committed, or were left when its journal was deleted by hand). Returns them."""
+    removed: list[Path] = []
+    for path in paths:
+        target = Path(path).absolute()
+        copies = [c for c in (new_name(target), old_name(target)) if c.exists()]
+        if not copies:
+            continue
+        if any(target in _files_of(j) for j in journals_in(target.parent)):
+            continue
+        for copy in copies:
+            log.info("%s: removing %s left by an interrupted run", target, copy.name)
+            with contextlib.suppress(FileNotFoundError):
+                copy.unlink()
+                removed.append(copy)
+    return removed
+
+
+def _files_of(path: Path) -> list[Path]:
+    try:
+        return read_journal(path).files
+    except (FileNotFoundError, InputError):
+        return []

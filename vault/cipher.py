@@ -200,6 +200,7 @@ class KeyRing:
         if not self.entries:
             raise UsageError("a key ring needs at least one key")
         self._by_thumbprint = {e.thumbprint: e for e in reversed(self.entries)}
+        self._warned_pkcs1 = False
 
     def __repr__(self) -> str:
         return f"KeyRing({[e.thumbprint for e in self.entries]})"
@@ -224,7 +225,8 @@ class KeyRing:
         transformation = canonical_transformation(transformation)
         if format not in FORMATS:
             raise UsageError(f"unknown format '{format}' (self-contained or plain)")
-        if transformation == PKCS1:
+        if transformation == PKCS1 and not self._warned_pkcs1:
+            self._warned_pkcs1 = True  # once per ring: a run over many values says it once
             import logging
 
             logging.getLogger("vault.cipher").warning(

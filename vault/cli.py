@@ -705,6 +705,170 @@ def check(
         sys.exit(EXIT_PROBLEMS)
 
 
+# -- rotation -----------------------------------------------------------------------
+
+
+def _new_key_passwords(path: str, storepass_file: str | None, storepass_env: str | None) -> Any:
+    """The new keystore's passwords: --to-storepass-file/--to-storepass-env, else a prompt.
+
+    The current keystore's sources (environment, password files) are not
+    consulted: they hold the old keystore's password.
+    """
+    from .passwords import password, read_password_file
+
+    if storepass_file:
+        lines = read_password_file(storepass_file)
+        return Passwords(lines[0], lines[1] if len(lines) > 1 else None, "--to-storepass-file")
+    if storepass_env:
+        value = os.environ.get(storepass_env)
+        if value is None:
+            raise UsageError(f"--to-storepass-env names ${storepass_env}, which is not set")
+        return Passwords(password(value, f"${storepass_env}"), None, "--to-storepass-env")
+    if _stdin_is_terminal():
+        return Passwords(password(getpass.getpass(f"Password of {path}: ")), None, "prompt")
+    raise MissingPasswordError(
+        f"no password for the new keystore {path}; use --to-storepass-file or --to-storepass-env"
+    )
+
+
+def _rotation_rings(paths: list[Path], kwargs: dict[str, Any]) -> tuple[Any, Any]:
+    """(ring of old and new keys, ring of the new key alone)."""
+    from .cipher import KeyRing
+    from .keysource import key_entry, open_keystore
+
+    to_keystore = kwargs.pop("to_keystore")
+    to_alias = kwargs.pop("to_alias")
+    to_storetype = kwargs.pop("to_storetype")
+    to_file, to_env = kwargs.pop("to_storepass_file"), kwargs.pop("to_storepass_env")
+    if not to_keystore and not to_alias:
+        raise UsageError("say where to rotate to: --to-keystore PATH and/or --to-alias ALIAS")
+    spec = _spec_for(paths, kwargs)
+    store, passwords = open_keystore(spec, _pw(kwargs), need_private=True)
+    assert passwords is not None
+    old = key_entry(store, spec.alias, passwords.key, True)
+    same_file = not to_keystore or (
+        Path(to_keystore).exists() and os.path.samefile(to_keystore, spec.path)
+    )
+    if same_file and not to_storetype and not (to_file or to_env):
+        new = key_entry(store, to_alias, passwords.key, True)
+    else:
+        target = to_keystore or spec.path
+        new_passwords = _new_key_passwords(target, to_file, to_env)
+        from .keystores import load_keystore
+
+        new_store = load_keystore(target, new_passwords.store, to_storetype)
+        new = key_entry(new_store, to_alias, new_passwords.key or new_passwords.store, True)
+    return KeyRing([old, new]), KeyRing([new])
+
+
+def _progress_bar(label: str) -> Any:
+    """A callback drawing a progress bar on stderr when it is a terminal and the work long."""
+    state: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        if total < 100 or not sys.stderr.isatty():
+            return
+        bar = state.get("bar")
+        if bar is None:
+            bar = state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+        if done >= total:
+            bar.__exit__(None, None, None)
+
+    return update
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--to-keystore",
+    metavar="PATH",
+    help="Keystore holding the new key (default: the current keystore, with --to-alias).",
+)
+@click.option("--to-alias", metavar="ALIAS", help="Alias of the new key (WSO2 -Drotate).")
+@click.option("--to-storetype", metavar="TYPE", help="Type of the new keystore.")
+@click.option(
+    "--to-storepass-file",
+    type=click.Path(dir_okay=False),
+    help="File whose line 1 is the new keystore's password (line 2: its key password).",
+)
+@click.option("--to-storepass-env", metavar="VAR", help="Variable holding the new password.")
+@click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="The plan (or what was done) as JSON.")
+@click.option(
+    "--rollback",
+    is_flag=True,
+    help="Undo a rotation of FILES that was interrupted; needs no keystore.",
+)
+@click.option(
+    "--secrets",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Secret store for .properties, .env and .ini files.",
+)
+@_keystore_options
+def rotate(
+    files: tuple[str, ...],
+    dry_run: bool,
+    as_json: bool,
+    rollback: bool,
+    secrets: Path | None,
+    **kwargs: Any,
+) -> None:
+    """Re-encrypt every secret of the FILES' stores for a new key, crash-safe.
+
+    The current key (the usual keystore options) decrypts; the new key
+    (--to-keystore, --to-alias) encrypts. Each value keeps its envelope and
+    transformation. Every new ciphertext is checked against the new key
+    before any file is written, and all files change as one set: a run that
+    dies part-way is finished by the next write command on them, or undone
+    by --rollback. A secret no key reads stops the run; nothing changes.
+
+    \b
+    Examples:
+      ciphertool rotate deployment.toml --to-keystore new.p12 \\
+          --to-storepass-file new.pass --dry-run
+      ciphertool rotate deployment.toml --to-alias wso2carbon-2027
+    """
+    from .errors import EXIT_PROBLEMS
+    from .operations import Options
+    from .operations.rotate import rollback as run_rollback
+    from .operations.rotate import rotate as run_rotate
+
+    paths = _config_paths(files)
+    options = Options(secrets)
+    if rollback:
+        done = run_rollback(paths, options)
+        if as_json:
+            click.echo(json.dumps(done, indent=2))
+        for message in done:
+            click.echo(message, err=True)
+        if not done:
+            click.echo("no interrupted rotation to roll back", err=True)
+        return
+    ring, new = _rotation_rings(paths, kwargs)
+    steps = run_rotate(
+        paths, ring, new, options, dry_run=dry_run, progress=_progress_bar("re-encrypting")
+    )
+    if as_json:
+        click.echo(json.dumps([s.as_json() for s in steps], indent=2))
+    elif dry_run:
+        for s in steps:
+            keys = f"{s.from_thumbprint or '-'} -> {s.to_thumbprint or '-'}"
+            why = f" ({s.reason})" if s.reason else ""
+            click.echo(f"{s.file}:{s.line}  {s.alias}  {keys}  {s.action}{why}")
+    if dry_run:
+        if any(s.action == "unreadable" for s in steps):
+            sys.exit(EXIT_PROBLEMS)
+        return
+    counts = {a: sum(s.action == a for s in steps) for a in ("rotate", "keep", "skip")}
+    click.echo(
+        f"rotated {counts['rotate']} secret(s) to key {new.entries[0].thumbprint}; "
+        f"{counts['keep']} already under it; {counts['skip']} not encrypted",
+        err=True,
+    )
+
+
 # -- runtime ------------------------------------------------------------------------
 
 

@@ -76,10 +76,12 @@ def keystore_spec(
             "no keystore given: use --keystore, $CIPHERTOOL_KEYSTORE, or a "
             "[keystore.internal] / [keystore.primary] table in the config"
         )
-    kind = storetype or env.get(ENV_TYPE) or (from_config.storetype if from_config else None)
+    # The config's type and alias belong to the config's keystore, not to one named elsewhere.
+    own = from_config if from_config and from_config.path == path else None
+    kind = storetype or env.get(ENV_TYPE) or (own.storetype if own else None)
     if kind:
         normalise_kind(kind)
-    name = alias or env.get(ENV_ALIAS) or (from_config.alias if from_config else None)
+    name = alias or env.get(ENV_ALIAS) or (own.alias if own else None)
     return KeystoreSpec(path, kind, name)
 
 

@@ -9,12 +9,14 @@ an alias that does not exist yet). Every write is atomic and under a lock.
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from .. import atomic
 from ..cipher import DEFAULT_TRANSFORMATION, Format, KeyRing, envelope_kind, envelope_thumbprint
 from ..errors import AliasError, UsageError, VaultError
 from ..formats import Scalar, detect_format
@@ -22,6 +24,8 @@ from ..secret import Secret
 from ..sensitive import SensitiveKeys, dotted, make_alias
 from ..store import ANY_REFERENCE, holds_reference, is_plaintext_entry, plaintext_of, store_file_for
 from ._files import ConfigFile, check_writable, locked, read_config, read_store, write
+
+log = logging.getLogger("vault.operations")
 
 __all__ = [
     "Finding",
@@ -32,6 +36,7 @@ __all__ = [
     "configure",
     "list_aliases",
     "protect",
+    "settle",
 ]
 
 
@@ -81,11 +86,22 @@ class Workspace:
         return [f.path for f in [*stores, *rest] if write(f)]
 
 
+def settle(paths: Sequence[Path]) -> list[str]:
+    """Finish any rotation of files in these folders that a dead run left half-done."""
+    done = atomic.recover({p.absolute().parent for p in paths})
+    for message in done:
+        log.warning("%s", message)
+    return done
+
+
 @contextlib.contextmanager
 def _session(paths: Sequence[Path], options: Options) -> Iterator[Workspace]:
-    """Lock every config and store file, then read them: nothing changes under the run."""
+    """Settle any interrupted rotation, lock every config and store file, then read them:
+    nothing changes under the run."""
     stores = [store_file_for(p, detect_format(p), options.secrets) for p in paths]
+    settle([*paths, *stores])
     with locked([*paths, *stores]):
+        atomic.clean_leftovers([*paths, *stores])
         yield Workspace.read(paths, options)
 
 

@@ -1,0 +1,164 @@
+"""Rotation: every ciphertext of the files' secret stores moved to a new key.
+
+The work is done in memory first: every ciphertext is decrypted with the
+ring of old and new keys, re-encrypted for the new key in the same envelope
+and transformation, and the new ciphertext decrypted again with the new key
+alone and compared. Only when every secret has passed is anything written,
+and then all the stores change as one set through
+:func:`vault.atomic.replace_all` (new files beside the old, a journal, the
+renames), so that a crash at any instant leaves every file whole and every
+secret readable by the old key or the new one; the next write command
+finishes the set, ``rotate --rollback`` undoes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from .. import atomic
+from ..cipher import KeyRing, Opened
+from ..errors import InputError, KeyTroubleError, VaultError
+from ..formats import Scalar, detect_format, parse
+from ..store import is_plaintext_entry, store_file_for
+from . import Options, Workspace, aliases, settle
+from ._files import ConfigFile, locked
+
+__all__ = ["Step", "rollback", "rotate"]
+
+Action = Literal["rotate", "keep", "skip", "unreadable"]
+
+
+@dataclass(frozen=True)
+class Step:
+    """What rotation does (or would do) with one alias."""
+
+    file: str
+    line: int
+    alias: str
+    action: Action
+    """rotate: re-encrypted for the new key; keep: already under it; skip: not
+    encrypted (``[plaintext]``, for ``configure``); unreadable: no key decrypts it."""
+    envelope: str | None = None
+    from_thumbprint: str | None = None
+    to_thumbprint: str | None = None
+    reason: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def rotate(
+    files: Sequence[Path],
+    ring: KeyRing,
+    new: KeyRing,
+    options: Options = Options(),
+    *,
+    dry_run: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Step]:
+    """Re-encrypt every secret of the ``files``' stores for ``new``'s first key.
+
+    ``ring`` decrypts (the old keys, and the new one, so that a second run
+    keeps what the first rotated). A dry run only plans. A real run with any
+    secret no key can read raises :class:`KeyTroubleError` naming them and
+    changes nothing.
+    """
+    paths = [Path(f) for f in files]
+    to = new.entries[0].thumbprint
+    stores = [store_file_for(p, detect_format(p), options.secrets) for p in paths]
+    if not dry_run:
+        settle([*paths, *stores])
+    with locked([*paths, *stores]):
+        if not dry_run:
+            atomic.clean_leftovers([*paths, *stores])
+        space = Workspace.read(paths, options)
+        work = [
+            (store, alias, scalar)
+            for store in space.stores.values()
+            if store.exists
+            for alias, scalar in aliases(store).items()
+        ]
+        steps: list[Step] = []
+        pending: list[tuple[ConfigFile, Scalar, Opened]] = []
+        total = 2 * len(work)
+        for done, (store, alias, scalar) in enumerate(work, 1):
+            where = (str(store.path), scalar.line, alias)
+            if progress is not None:
+                progress(done, total)
+            if not scalar.is_string or is_plaintext_entry(scalar.value):
+                steps.append(Step(*where, "skip", reason="not encrypted (run configure)"))
+                continue
+            try:
+                opened = ring.open(scalar.value)
+            except VaultError as exc:
+                steps.append(Step(*where, "unreadable", reason=exc.message))
+                continue
+            action: Action = "keep" if opened.key_thumbprint == to else "rotate"
+            steps.append(Step(*where, action, opened.envelope, opened.key_thumbprint, to))
+            if action == "rotate":
+                pending.append((store, scalar, opened))
+        if dry_run:
+            return steps
+        unreadable = [s for s in steps if s.action == "unreadable"]
+        if unreadable:
+            names = ", ".join(f"{s.file}:{s.line} {s.alias}" for s in unreadable)
+            raise KeyTroubleError(
+                f"no key in the ring reads {len(unreadable)} secret(s): {names}; nothing changed"
+            )
+        for done, (store, scalar, opened) in enumerate(pending, total - len(pending) + 1):
+            ciphertext = _reseal(new, opened, store.path, scalar.line)
+            store.edits.append(store.document.replace(scalar, ciphertext))
+            if progress is not None:
+                progress(done, total)
+        _commit(space)
+    return steps
+
+
+def _reseal(new: KeyRing, opened: Opened, path: Path, line: int) -> str:
+    """Encrypt for the new key and prove the new key alone reads it back."""
+    ciphertext = new.reseal(opened)
+    check = KeyRing(new.entries[:1]).open(ciphertext, transformation=opened.transformation)
+    if check.secret != opened.secret or check.envelope != opened.envelope:
+        raise KeyTroubleError(
+            "the new ciphertext did not decrypt to the same value; nothing changed",
+            path=path,
+            line=line,
+        )
+    return ciphertext
+
+
+def _commit(space: Workspace) -> None:
+    changes: dict[Path, bytes] = {}
+    for store in space.stores.values():
+        if not store.edits:
+            continue
+        text = store.new_text()
+        parse(text, store.format_name, store.path)  # the new file must read back
+        if store.path.is_symlink():
+            raise InputError("is a symbolic link; rotate its target instead", path=store.path)
+        if store.path.read_bytes() != store.text.encode(store.encoding):
+            raise InputError(
+                "changed while this run was working on it; nothing changed", path=store.path
+            )
+        changes[store.path] = text.encode(store.encoding)
+    if changes:
+        atomic.replace_all(changes)
+
+
+def rollback(files: Sequence[Path], options: Options = Options()) -> list[str]:
+    """Undo a rotation of ``files`` that died before it finished; what was done."""
+    paths = [Path(f) for f in files]
+    stores = [store_file_for(p, detect_format(p), options.secrets) for p in paths]
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise InputError("no such file", path=missing[0])
+    done = atomic.recover({p.absolute().parent for p in [*paths, *stores]}, rollback=True)
+    with locked([*paths, *stores]):
+        removed = atomic.clean_leftovers([*paths, *stores])
+    if removed:
+        names = ", ".join(str(p) for p in removed)
+        done.append(f"removed copies left by a rotation that died before it committed: {names}")
+    return done
