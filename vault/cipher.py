@@ -21,7 +21,7 @@ import binascii
 import json
 import os
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple, Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -188,6 +188,15 @@ class Opened(NamedTuple):
     """The thumbprint of the key that decrypted it."""
 
 
+class MoreKeys(Protocol):
+    """Keys a ring may fetch when it meets a ciphertext for a key it does not hold: the
+    other private keys of its keystores, decrypted only when asked for."""
+
+    def find(self, thumbprint: str) -> KeyEntry | None: ...
+
+    def all_keys(self) -> Sequence[KeyEntry]: ...
+
+
 class KeyRing:
     """An ordered list of keys: the first encrypts, every one decrypts.
 
@@ -195,11 +204,12 @@ class KeyRing:
     during a rotation a ring holding the old and the new key reads both.
     """
 
-    def __init__(self, entries: Iterable[KeyEntry]) -> None:
+    def __init__(self, entries: Iterable[KeyEntry], *, more: MoreKeys | None = None) -> None:
         self.entries: tuple[KeyEntry, ...] = tuple(entries)
         if not self.entries:
             raise UsageError("a key ring needs at least one key")
         self._by_thumbprint = {e.thumbprint: e for e in reversed(self.entries)}
+        self._more = more
         self._warned_pkcs1 = False
 
     def __repr__(self) -> str:
@@ -309,7 +319,19 @@ class KeyRing:
         return entry.private_key
 
     def _decrypt_plain(self, block: bytes, transformation: str | None) -> Opened:
-        keys = [e for e in self.entries if e.private_key is not None]
+        try:
+            return self._decrypt_plain_with(self.entries, block, transformation)
+        except (DecryptionError, NoKeyError, MalformedCiphertextError):
+            others = self._more.all_keys() if self._more is not None else []
+            if not others:
+                raise
+        # A plain block names no key: the keystores' other keys are tried last.
+        return self._decrypt_plain_with(others, block, transformation)
+
+    def _decrypt_plain_with(
+        self, entries: Sequence[KeyEntry], block: bytes, transformation: str | None
+    ) -> Opened:
+        keys = [e for e in entries if e.private_key is not None]
         if not keys:
             raise NoKeyError("no private key in the key ring")
         keys = [e for e in keys if len(block) == self._private(e).key_size // 8]
@@ -365,6 +387,10 @@ class KeyRing:
         if tp is None:
             return [e for e in self.entries if e.private_key is not None]
         entry = self._by_thumbprint.get(tp.upper())
+        if entry is None and self._more is not None:
+            entry = self._more.find(tp.upper())
+            if entry is not None:
+                self._by_thumbprint[entry.thumbprint] = entry
         if entry is None:
             raise NoKeyError(f"no key in the key ring has thumbprint {tp.upper()}")
         return [entry]

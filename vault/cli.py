@@ -21,7 +21,14 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
-from .errors import EXIT_BAD_INPUT, InputError, MissingPasswordError, UsageError, VaultError
+from .errors import (
+    EXIT_BAD_INPUT,
+    InputError,
+    MissingPasswordError,
+    PasswordError,
+    UsageError,
+    VaultError,
+)
 from .passwords import PasswordOptions, Passwords, find_passwords
 from .secret import Secret
 
@@ -463,6 +470,42 @@ def keystore_import_cert(
     click.echo(f"imported {cert} into {truststore} as '{alias}'", err=True)
 
 
+@keystore.command("passwd")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--storetype", metavar="TYPE", help="JKS, PKCS12 or PEM (default: from the bytes).")
+@click.option(
+    "--new-storepass-file",
+    type=click.Path(dir_okay=False),
+    help="File whose line 1 is the new password (line 2: a new key password, JKS only).",
+)
+@click.option("--new-storepass-env", metavar="VAR", help="Variable holding the new password.")
+@_password_options
+def keystore_passwd(
+    path: str,
+    storetype: str | None,
+    new_storepass_file: str | None,
+    new_storepass_env: str | None,
+    **kwargs: Any,
+) -> None:
+    """Change the store password (and key passwords) of the keystore at PATH.
+
+    The current password comes from the usual sources; the new one from
+    --new-storepass-file, --new-storepass-env or a prompt asked twice. Every
+    entry is kept; the new file is read back with the new password and
+    compared key by key before it atomically replaces the old one.
+
+    \b
+    Example:
+      ciphertool keystore passwd wso2carbon.jks --new-storepass-file new.pass
+    """
+    from .keystores._passwd import change_password
+
+    current = find_passwords(path, _pw(kwargs))
+    new = _given_passwords(path, new_storepass_file, new_storepass_env, "new", confirm=True)
+    store = change_password(path, current.store, current.key, new.store, new.key, storetype)
+    click.echo(f"{path}: password changed ({len(store.entries)} entries kept)", err=True)
+
+
 # -- config files -----------------------------------------------------------------
 
 
@@ -708,33 +751,43 @@ def check(
 # -- rotation -----------------------------------------------------------------------
 
 
-def _new_key_passwords(path: str, storepass_file: str | None, storepass_env: str | None) -> Any:
-    """The new keystore's passwords: --to-storepass-file/--to-storepass-env, else a prompt.
+def _given_passwords(
+    path: str, file: str | None, env: str | None, flag: str, *, confirm: bool = False
+) -> Passwords:
+    """Passwords from ``--FLAG-storepass-file`` / ``--FLAG-storepass-env``, else a prompt
+    (asked twice with ``confirm``). Line 2 of the file is the key password.
 
     The current keystore's sources (environment, password files) are not
-    consulted: they hold the old keystore's password.
+    consulted: they hold the current keystore's password.
     """
     from .passwords import password, read_password_file
 
-    if storepass_file:
-        lines = read_password_file(storepass_file)
-        return Passwords(lines[0], lines[1] if len(lines) > 1 else None, "--to-storepass-file")
-    if storepass_env:
-        value = os.environ.get(storepass_env)
+    if file:
+        lines = read_password_file(file)
+        return Passwords(lines[0], lines[1] if len(lines) > 1 else None, f"--{flag}-storepass-file")
+    if env:
+        value = os.environ.get(env)
         if value is None:
-            raise UsageError(f"--to-storepass-env names ${storepass_env}, which is not set")
-        return Passwords(password(value, f"${storepass_env}"), None, "--to-storepass-env")
+            raise UsageError(f"--{flag}-storepass-env names ${env}, which is not set")
+        if not value:
+            raise PasswordError(f"${env} is empty")
+        return Passwords(password(value, f"${env}"), None, f"--{flag}-storepass-env")
     if _stdin_is_terminal():
-        return Passwords(password(getpass.getpass(f"Password of {path}: ")), None, "prompt")
+        first = getpass.getpass(f"{flag.capitalize()} password for {path}: ")
+        if confirm and getpass.getpass("Again: ") != first:
+            raise UsageError("the two passwords differ")
+        if not first:
+            raise PasswordError("no password entered")
+        return Passwords(password(first), None, "prompt")
     raise MissingPasswordError(
-        f"no password for the new keystore {path}; use --to-storepass-file or --to-storepass-env"
+        f"no password for {path}; use --{flag}-storepass-file or --{flag}-storepass-env"
     )
 
 
 def _rotation_rings(paths: list[Path], kwargs: dict[str, Any]) -> tuple[Any, Any]:
     """(ring of old and new keys, ring of the new key alone)."""
     from .cipher import KeyRing
-    from .keysource import key_entry, open_keystore
+    from .keysource import key_entry, open_keystores, ring_of
 
     to_keystore = kwargs.pop("to_keystore")
     to_alias = kwargs.pop("to_alias")
@@ -743,22 +796,23 @@ def _rotation_rings(paths: list[Path], kwargs: dict[str, Any]) -> tuple[Any, Any
     if not to_keystore and not to_alias:
         raise UsageError("say where to rotate to: --to-keystore PATH and/or --to-alias ALIAS")
     spec = _spec_for(paths, kwargs)
-    store, passwords = open_keystore(spec, _pw(kwargs), need_private=True)
-    assert passwords is not None
-    old = key_entry(store, spec.alias, passwords.key, True)
+    stores = open_keystores(spec, _pw(kwargs))
+    store, key_password = stores[0]
+    old = key_entry(store, spec.alias, key_password, True)
     same_file = not to_keystore or (
-        Path(to_keystore).exists() and os.path.samefile(to_keystore, spec.path)
+        Path(to_keystore).exists() and os.path.samefile(to_keystore, store.path)
     )
     if same_file and not to_storetype and not (to_file or to_env):
-        new = key_entry(store, to_alias, passwords.key, True)
+        new = key_entry(store, to_alias, key_password, True)
     else:
-        target = to_keystore or spec.path
-        new_passwords = _new_key_passwords(target, to_file, to_env)
+        target = to_keystore or store.path
+        new_passwords = _given_passwords(target, to_file, to_env, "to")
         from .keystores import load_keystore
 
         new_store = load_keystore(target, new_passwords.store, to_storetype)
         new = key_entry(new_store, to_alias, new_passwords.key or new_passwords.store, True)
-    return KeyRing([old, new]), KeyRing([new])
+    # The old keystores' other keys read what an earlier, unfinished rotation left.
+    return ring_of(stores, None, old, new), KeyRing([new])
 
 
 def _progress_bar(label: str) -> Any:

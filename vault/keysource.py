@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .cipher import KeyEntry, KeyRing
-from .errors import UsageError
+from .errors import UsageError, VaultError
 from .keystores import Keystore, load_keystore, normalise_kind, read_keystore_bytes, sniff_kind
 from .passwords import PasswordOptions, Passwords, find_passwords
 from .secret import Secret
@@ -117,13 +117,101 @@ def open_key_ring(
     environ: Mapping[str, str] | None = None,
     interactive: bool | None = None,
 ) -> KeyRing:
-    """A one-key ring for ``spec`` (the library caller can join rings with :func:`join`)."""
-    store, passwords = open_keystore(
-        spec, options, need_private=need_private, environ=environ, interactive=interactive
-    )
-    return KeyRing(
-        [key_entry(store, spec.alias, passwords.key if passwords else None, need_private)]
-    )
+    """The ring for ``spec``: its key encrypts and decrypts.
+
+    For decryption the ring also reaches, on demand, every other private key
+    of the keystore, and of further keystores when ``spec.path`` lists
+    several (``a.p12:b.p12``, the ``PATH`` separator): during a rotation's
+    roll-out a service given the old and the new keystore reads both. Those
+    keys are decrypted only when a ciphertext asks for one of them.
+    """
+    if not need_private:
+        store, _ = open_keystore(
+            KeystoreSpec(spec.path.split(os.pathsep)[0], spec.storetype, spec.alias),
+            options,
+            need_private=False,
+            environ=environ,
+            interactive=interactive,
+        )
+        return KeyRing([key_entry(store, spec.alias, None, False)])
+    stores = open_keystores(spec, options, environ=environ, interactive=interactive)
+    return ring_of(stores, spec.alias)
+
+
+OpenStore = tuple[Keystore, Secret | None]
+"""A keystore opened with its password, and the key password for its keys."""
+
+
+def open_keystores(
+    spec: KeystoreSpec,
+    options: PasswordOptions = _NO_OPTIONS,
+    *,
+    environ: Mapping[str, str] | None = None,
+    interactive: bool | None = None,
+) -> list[OpenStore]:
+    """Every keystore ``spec.path`` lists (``PATH``-separator), opened for private keys."""
+    opened: list[OpenStore] = []
+    for n, path in enumerate(spec.path.split(os.pathsep)):
+        store, passwords = open_keystore(
+            KeystoreSpec(path, spec.storetype if n == 0 else None),
+            options,
+            need_private=True,
+            environ=environ,
+            interactive=interactive,
+        )
+        opened.append((store, passwords.key if passwords else None))
+    return opened
+
+
+def ring_of(stores: list[OpenStore], alias: str | None, *first: KeyEntry) -> KeyRing:
+    """A ring whose ``first`` keys (else ``alias`` of the first keystore) come first; every
+    other private key of ``stores`` is reached on demand."""
+    if not first:
+        store, key_password = stores[0]
+        first = (key_entry(store, alias, key_password, True),)
+    return KeyRing(first, more=_OtherKeys(stores, {e.thumbprint for e in first}))
+
+
+class _OtherKeys:
+    """The other private keys of a ring's keystores, decrypted when first asked for."""
+
+    def __init__(self, stores: list[OpenStore], held: set[str]) -> None:
+        self._stores = stores
+        self._held = held
+        self._found: dict[str, KeyEntry | None] = {}
+
+    def _candidates(self) -> list[tuple[Keystore, Secret | None, str, str]]:
+        return [
+            (store, password, entry.alias, entry.thumbprint)
+            for store, password in self._stores
+            for entry in store.entries
+            if entry.kind == "private-key"
+            and entry.thumbprint is not None
+            and entry.thumbprint not in self._held
+        ]
+
+    def find(self, thumbprint: str) -> KeyEntry | None:
+        for store, password, alias, tp in self._candidates():
+            if tp == thumbprint:
+                return self._open(store, password, alias, tp)
+        return None
+
+    def all_keys(self) -> list[KeyEntry]:
+        found = (self._open(*candidate) for candidate in self._candidates())
+        return [entry for entry in found if entry is not None]
+
+    def _open(
+        self, store: Keystore, password: Secret | None, alias: str, tp: str
+    ) -> KeyEntry | None:
+        if tp not in self._found:
+            try:
+                self._found[tp] = key_entry(store, alias, password, True)
+            except VaultError as exc:  # another key password, or not RSA: not a candidate
+                import logging
+
+                logging.getLogger("vault.keysource").debug("%s#%s: %s", store.path, alias, exc)
+                self._found[tp] = None
+        return self._found[tp]
 
 
 def key_entry(

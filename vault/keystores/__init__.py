@@ -78,7 +78,13 @@ def load_keystore(
     certificates (integrity unchecked); PKCS12 needs its password.
     """
     name = os.fspath(path)
-    data = read_keystore_bytes(name)
+    return parse_keystore(name, read_keystore_bytes(name), password, storetype)
+
+
+def parse_keystore(
+    name: str, data: bytes, password: Secret | None = None, storetype: str | None = None
+) -> Keystore:
+    """:func:`load_keystore` of bytes already read (``name`` names them in errors)."""
     kind = normalise_kind(storetype) if storetype else sniff_kind(data)
     if kind is None:
         raise KeystoreFormatError("is not a keystore (JKS, JCEKS, PKCS12 or PEM)", path=name)
