@@ -125,3 +125,114 @@ def test_mutated_keystores(
                 store.secret_key(entry.alias)
     except VaultError:
         pass
+
+
+# -- config parsers: any text, and real samples with bytes flipped --------------------
+
+FORMATS = ["toml", "yaml", "json", "ini", "properties", "env"]
+SAMPLES = Path(__file__).parent.parent / "sample-configs"
+SAMPLE_FILES = {
+    "toml": "deployment.toml",
+    "yaml": "application.yml",
+    "json": "config.json",
+    "ini": "app.ini",
+    "properties": "database.properties",
+    "env": ".env",
+}
+
+
+def _parse_all_ways(text: str, name: str) -> None:
+    """parse() raises a VaultError or gives a document whose every scalar can be replaced."""
+    from vault.formats import apply_edits, parse
+
+    try:
+        document = parse(text, name, f"fuzz.{name}")
+    except VaultError as exc:
+        assert exc.path == f"fuzz.{name}"
+        return
+    scalars = [s for s in document.scalars() if s.is_string]
+    edits = [document.replace(s, "$secret{fuzzed}") for s in scalars[:3]]
+    try:
+        apply_edits(text, edits)
+    except VaultError:
+        pass
+
+
+@fuzz
+@given(st.sampled_from(FORMATS), st.text(max_size=400))
+def test_any_text_to_every_format(name: str, text: str) -> None:
+    _parse_all_ways(text, name)
+
+
+@fuzz
+@given(
+    st.sampled_from(FORMATS),
+    st.lists(
+        st.tuples(st.integers(0, 5000), st.sampled_from(list("\"'[]{}=:#\\\n\t ,$-!&*|>%@`"))),
+        min_size=1,
+        max_size=6,
+    ),
+)
+def test_real_configs_with_characters_changed(name: str, changes: list[tuple[int, str]]) -> None:
+    text = list((SAMPLES / SAMPLE_FILES[name]).read_text("utf-8"))
+    for position, char in changes:
+        text[position % len(text)] = char
+    _parse_all_ways("".join(text), name)
+
+
+# -- password files, references, the rotation journal ---------------------------------
+
+
+@fuzz
+@given(st.binary(max_size=200))
+def test_any_password_file(tmp_path: Path, data: bytes) -> None:
+    from vault.passwords import read_password_file
+
+    path = tmp_path / "password"
+    path.write_bytes(data)
+    path.chmod(0o600)
+    try:
+        lines = read_password_file(path)
+    except VaultError as exc:
+        assert data.decode("utf-8", "replace").strip() not in str(exc) or len(data) < 3
+        return
+    assert 1 <= len(lines) <= 2 and all("\0" not in s.reveal() for s in lines)
+
+
+@fuzz
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("$secret{env}ab._-XY \\")) | st.characters(),
+        max_size=80,
+    )
+)
+def test_any_reference_text(text: str) -> None:
+    """$secret{}/$env{} in any arrangement: resolved, or a ResolveError; never a bare value."""
+    from vault.resolver import ResolveError, Resolver, StoreEntry
+
+    store = {
+        "ab": StoreEntry(RING.encrypt("resolved-ab"), "fuzz.toml"),
+        "a.b": StoreEntry("$secret{ab}", "fuzz.toml"),
+    }
+    resolver = Resolver(RING, store, source="fuzz.toml", environ={"XY": "env-xy"})
+    try:
+        out = resolver.text(text)
+    except ResolveError as exc:
+        assert exc.path is not None
+        return
+    assert "$secret{ab}" not in out and "$env{XY}" not in out
+
+
+@fuzz
+@given(st.binary(max_size=300) | json_values.map(lambda v: json.dumps(v).encode()))
+def test_any_rotation_journal(tmp_path: Path, data: bytes) -> None:
+    from vault import atomic
+    from vault.errors import InputError
+
+    path = tmp_path / f"{atomic.JOURNAL_PREFIX}fuzz{atomic.JOURNAL_SUFFIX}"
+    path.write_bytes(data)
+    try:
+        journal = atomic.read_journal(path)
+    except InputError:
+        return
+    assert journal.state in ("prepared", "done")
