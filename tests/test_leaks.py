@@ -1,0 +1,210 @@
+"""Leak hunting: a canary secret pushed through every command and error path.
+
+Each run gets a fresh canary. After every command its stdout (unless the
+plaintext is what the command is for: ``decrypt``, ``resolve``), its stderr
+(with ``--verbose`` logging at DEBUG), every file left in the working folder
+and in the subprocesses' TMPDIR, and the rotation journal and its copies are
+searched for it. So are process argument lists, read from ``/proc``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CIPHERTOOL, Result, Run, clean_env
+from vault.keystores._write import create_keystore
+from vault.secret import Secret
+
+CANARY = f"CANARY-{secrets.token_hex(8)}"
+PASSWORD = "leak-test-pass"
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> dict[str, Path]:
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    create_keystore(keys / "vault.p12", "main", Secret(PASSWORD))
+    create_keystore(keys / "next.p12", "next", Secret(PASSWORD))
+    (keys / "pass").write_text(PASSWORD + "\n")
+    (keys / "pass").chmod(0o600)
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "deployment.toml").write_text(
+        f'[db]\npassword = "{CANARY}-toml"\nref = "$secret{{admin}}"\n\n'
+        f'[secrets]\nadmin = "[{CANARY}-store]"\n'
+    )
+    (work / "application.yml").write_text(f"spring:\n  password: {CANARY}-yaml\n")
+    (work / "config.json").write_text(f'{{"api": {{"token": "{CANARY}-json"}}}}\n')
+    (work / "app.ini").write_text(f"[ldap]\nbind_password = {CANARY}-ini\n")
+    (work / "db.properties").write_text(f"db.password={CANARY}-props\n")
+    (work / ".env").write_text(f'API_SECRET="{CANARY}-env"\n')
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    return {"keys": keys, "work": work, "tmp": tmp}
+
+
+CONFIGS = ["deployment.toml", "application.yml", "config.json", "app.ini", "db.properties", ".env"]
+
+
+def _env(world: dict[str, Path], **extra: str) -> dict[str, str]:
+    return clean_env(
+        CIPHERTOOL_KEYSTORE=str(world["keys"] / "vault.p12"),
+        CIPHERTOOL_KEYSTORE_PASSWORD=PASSWORD,
+        TMPDIR=str(world["tmp"]),
+        **extra,
+    )
+
+
+def _no_canary(result: Result, *, stdout_may_hold_it: bool = False) -> None:
+    assert CANARY not in result.stderr, result.stderr
+    if not stdout_may_hold_it:
+        assert CANARY not in result.stdout, result.stdout
+
+
+def _tree_holds_canary(*roots: Path) -> list[str]:
+    return [
+        str(p)
+        for root in roots
+        for p in root.rglob("*")
+        if p.is_file() and CANARY.encode() in p.read_bytes()
+    ]
+
+
+def test_no_command_and_no_error_path_shows_the_canary(run: Run, world: dict[str, Path]) -> None:
+    work, env = world["work"], _env(world)
+
+    def cmd(*args: str, input: str = "", may: bool = False, code: int | None = 0) -> Result:
+        for verbose in ((), ("--verbose",)):
+            result = run(*verbose, *args, input=input, env=env, cwd=work)
+            _no_canary(result, stdout_may_hold_it=may)
+            if code is not None:
+                assert result.returncode == code, (args, result.stderr)
+        return result
+
+    assert len(_tree_holds_canary(work)) == len(CONFIGS)  # the search finds what is there
+    # Before protect: the plaintexts are in the configs; nothing the tool says holds them.
+    cmd("protect", "--dry-run", *CONFIGS)
+    cmd("check", *CONFIGS, code=1)
+    cmd("list", *CONFIGS)
+    cmd("resolve", "deployment.toml", code=3)  # a [plaintext] store entry fails closed
+    # Parse errors: the broken line holds the canary.
+    broken = work / "broken.yml"
+    broken.write_text(f'a:\n  password: "{CANARY}\n  b: [\n')
+    cmd("protect", "broken.yml", code=2)
+    (work / "broken.toml").write_text(f'password = "{CANARY}\nx = 1\n')
+    cmd("check", "broken.toml", code=2)
+    (work / "broken.json").write_text(f'{{"password": "{CANARY}", }}')
+    cmd("protect", "broken.json", code=2)
+    for name in ("broken.yml", "broken.toml", "broken.json"):
+        (work / name).unlink()
+    # A wrong keystore password.
+    wrong = dict(env, CIPHERTOOL_KEYSTORE_PASSWORD="wrong")
+    for verbose in ((), ("--verbose",)):
+        result = run(*verbose, "configure", "deployment.toml", env=wrong, cwd=work)
+        assert result.returncode == 3
+        _no_canary(result)
+    # A plaintext given where a ciphertext belongs is not echoed back.
+    cmd("decrypt", input=CANARY, code=2)
+    cmd("decrypt", CANARY + "==", code=2)
+
+    # protect (once: a second protect has nothing left) and configure: afterwards no
+    # file in the folder holds the canary, and nothing was left in TMPDIR.
+    result = run("--verbose", "protect", *CONFIGS, env=env, cwd=work)
+    assert result.returncode == 0, result.stderr
+    _no_canary(result)
+    cmd("configure", *CONFIGS)
+    assert _tree_holds_canary(work, world["tmp"]) == []
+
+    cmd("check", *CONFIGS)
+    cmd("list", *CONFIGS, "--json")
+    cmd("resolve", "deployment.toml", may=True)
+    cmd("resolve", "deployment.toml", "--output", "env", may=True)
+    cmd("change", "admin", "-f", "deployment.toml", input=f"{CANARY}-changed")
+    ciphertext = cmd("encrypt", input=f"{CANARY}-single").stdout.strip()
+    assert cmd("decrypt", ciphertext, may=True).stdout == f"{CANARY}-single"
+    assert _tree_holds_canary(work, world["tmp"]) == []
+
+    # A rotation killed half-way: its journal and copies hold no plaintext either.
+    rotate = [
+        "rotate",
+        *CONFIGS,
+        "--to-keystore",
+        str(world["keys"] / "next.p12"),
+        "--to-storepass-file",
+        str(world["keys"] / "pass"),
+    ]
+    killed = run(*rotate, env=dict(env, CIPHERTOOL_FAILPOINT="12"), cwd=work)
+    assert killed.returncode == -signal.SIGKILL
+    assert any("rotation" in p.name for p in work.iterdir())
+    assert _tree_holds_canary(work, world["tmp"]) == []
+    cmd(*rotate)
+    cmd(*rotate, "--dry-run", "--json")
+    assert _tree_holds_canary(work, world["tmp"]) == []
+
+
+def test_exec_puts_secrets_in_the_environment_never_in_an_argument_list(
+    run: Run, world: dict[str, Path]
+) -> None:
+    work, env = world["work"], _env(world)
+    assert run("protect", *CONFIGS, env=env, cwd=work).returncode == 0
+    assert run("configure", *CONFIGS, env=env, cwd=work).returncode == 0
+    script = 'tr "\\0" " " < /proc/$$/cmdline; echo; echo "${#ADMIN} ${ADMIN%%-*}"'
+    result = run("exec", "deployment.toml", "--", "sh", "-c", script, env=env, cwd=work)
+    assert result.returncode == 0, result.stderr
+    cmdline, lengths = result.stdout.splitlines()
+    assert CANARY not in cmdline and "sh -c" in cmdline
+    assert lengths == f"{len(CANARY) + len('-store')} CANARY"  # the value is there, in env
+
+
+def test_the_tools_own_argument_list_never_holds_a_value(world: dict[str, Path]) -> None:
+    """A value reaches ciphertool on stdin; read its /proc cmdline while it waits for it."""
+    work, env = world["work"], _env(world)
+    for args in (["encrypt"], ["change", "admin", "-f", "deployment.toml"]):
+        if args[0] == "change":
+            (work / "deployment.toml").write_text('[secrets]\nadmin = "[x]"\n')
+        proc = subprocess.Popen(
+            [*CIPHERTOOL, *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=work,
+        )
+        time.sleep(0.3)
+        cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes()
+        _out, err = proc.communicate(CANARY.encode(), timeout=60)
+        assert proc.returncode == 0, err
+        assert CANARY.encode() not in cmdline + err
+        assert b"ciphertool" in cmdline or b"vault" in cmdline
+
+
+def test_library_logging_at_debug_never_holds_the_canary(
+    world: dict[str, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    from vault import Vault, open_key_ring
+    from vault.keysource import KeystoreSpec
+    from vault.operations import Options, configure, protect
+    from vault.operations.rotate import rotate
+    from vault.sensitive import SensitiveKeys
+
+    work = world["work"]
+    env = {"CIPHERTOOL_KEYSTORE_PASSWORD": PASSWORD}
+    ring = open_key_ring(KeystoreSpec(str(world["keys"] / "vault.p12")), environ=env)
+    new = open_key_ring(KeystoreSpec(str(world["keys"] / "next.p12")), environ=env)
+    paths = [work / name for name in CONFIGS]
+    with caplog.at_level(logging.DEBUG, logger="vault"):
+        protect(paths, ring, SensitiveKeys(()), Options())
+        configure(paths, ring, Options())
+        rotate(paths, type(ring)([*ring.entries, *new.entries]), new, Options())
+        data = Vault(new).load(work / "deployment.toml")
+    assert json.dumps(data).count(CANARY) == 2  # resolved, as asked
+    assert CANARY not in caplog.text
+    assert _tree_holds_canary(work) == []
