@@ -194,7 +194,9 @@ def test_any_password_file(tmp_path: Path, data: bytes) -> None:
     try:
         lines = read_password_file(path)
     except VaultError as exc:
-        assert data.decode("utf-8", "replace").strip() not in str(exc) or len(data) < 3
+        text = data.decode("utf-8", "replace").strip()
+        if len(text) >= 4:  # a short text may be a word of the message by chance
+            assert text not in str(exc)
         return
     assert 1 <= len(lines) <= 2 and all("\0" not in s.reveal() for s in lines)
 

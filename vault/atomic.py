@@ -19,9 +19,11 @@ import fcntl
 import json
 import logging
 import os
+import re
 import secrets
 import stat
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import NamedTuple
 
@@ -79,6 +81,7 @@ def replace(path: str | os.PathLike[str], data: bytes) -> None:
     except OSError as exc:
         raise InputError(f"cannot rewrite: {_describe(exc)}", path=target) from None
     temp = _write_temp(target, data, stat.S_IMODE(info.st_mode))
+    failpoint()
     try:
         os.replace(temp, target)
     except BaseException as exc:
@@ -88,6 +91,7 @@ def replace(path: str | os.PathLike[str], data: bytes) -> None:
             raise InputError(f"cannot rewrite: {_describe(exc)}", path=target) from None
         raise
     _fsync_dir(target.parent)
+    failpoint()
 
 
 def create(path: str | os.PathLike[str], data: bytes, mode: int = NEW_FILE_MODE) -> None:
@@ -384,17 +388,24 @@ def _settle(journal: Journal, rollback: bool) -> str:
 
 
 def clean_leftovers(paths: Iterable[Path]) -> list[Path]:
-    """Remove .rotate-new / .rotate-old copies no journal explains (the caller holds the
-    files' locks, so no live run owns them: they are from a run that died before it
-    committed, or were left when its journal was deleted by hand). Returns them."""
+    """Remove .rotate-new / .rotate-old copies no journal explains, and temp files of a
+    rewrite that died before its rename (the caller holds the files' locks, so no live
+    run owns them: they are from a run that died, or were left when a journal was
+    deleted by hand). Returns them."""
     removed: list[Path] = []
     for path in paths:
         target = Path(path).absolute()
         copies = [c for c in (new_name(target), old_name(target)) if c.exists()]
+        own_temp = re.compile(re.escape(f".{target.name}.") + r"[0-9a-f]{8}\.tmp")
+        copies += [
+            t
+            for t in target.parent.glob(f".{glob_escape(target.name)}.*.tmp")
+            if own_temp.fullmatch(t.name)
+        ]
         if not copies:
             continue
         if any(target in _files_of(j) for j in journals_in(target.parent)):
-            continue
+            copies = [c for c in copies if c.suffix == ".tmp"]
         for copy in copies:
             log.info("%s: removing %s left by an interrupted run", target, copy.name)
             with contextlib.suppress(FileNotFoundError):

@@ -138,8 +138,22 @@ def _read_value(what: str = "value") -> Secret:
     return Secret(text)
 
 
+def _usage_error(ctx: click.Context, exc: click.UsageError) -> None:
+    """One line, as every other error: what is wrong and where to look."""
+    command = exc.ctx.command_path if exc.ctx is not None else "ciphertool"
+    click.echo(f"ciphertool: error: {exc.format_message()} (see '{command} --help')", err=True)
+    ctx.exit(EXIT_BAD_INPUT)
+
+
 class _Group(click.Group):
     """Turns every VaultError into one line on stderr and its exit code."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            _usage_error(ctx, exc)
+            raise  # not reached: ctx.exit raises
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -150,6 +164,8 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("ciphertool: interrupted", err=True)
             ctx.exit(130)
+        except click.UsageError as exc:
+            _usage_error(ctx, exc)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
         except BrokenPipeError:
