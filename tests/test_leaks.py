@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import secrets
 import signal
+import stat
 import subprocess
 import time
 from pathlib import Path
@@ -208,3 +210,34 @@ def test_library_logging_at_debug_never_holds_the_canary(
     assert json.dumps(data).count(CANARY) == 2  # resolved, as asked
     assert CANARY not in caplog.text
     assert _tree_holds_canary(work) == []
+
+
+def test_files_the_tool_creates_are_0600_whatever_the_umask(
+    world: dict[str, Path], tmp_path: Path
+) -> None:
+    work, env = world["work"], _env(world)
+    out = tmp_path / "made"
+    out.mkdir()
+
+    def loose(*args: str) -> None:
+        proc = subprocess.run(
+            [*CIPHERTOOL, *args],
+            capture_output=True,
+            env=env,
+            cwd=work,
+            preexec_fn=lambda: os.umask(0),
+            timeout=60,
+        )
+        assert proc.returncode == 0, proc.stderr.decode()
+
+    for kind in ("pkcs12", "jks", "pem"):
+        loose("keystore", "create", str(out / f"ks.{kind}"), "--alias", "a", "--type", kind)
+    loose("keystore", "export-cert", str(out / "ks.pkcs12"), "-o", str(out / "cert.pem"))
+    loose("keystore", "import-cert", str(out / "trust.p12"), str(out / "cert.pem"), "--alias", "a")
+    loose("protect", "db.properties", ".env")
+    made = [*out.iterdir(), work / "cipher-text.properties"]
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in made}
+    # An exported certificate is public: only it may be readable by others.
+    assert modes == {**{name: 0o600 for name in modes}, "cert.pem": modes["cert.pem"]}
+    # Rewrites keep the mode the file had.
+    assert stat.S_IMODE((work / "db.properties").stat().st_mode) == 0o644
