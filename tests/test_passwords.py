@@ -207,3 +207,12 @@ def test_prompt_on_a_terminal(vectors: Path) -> None:
     os.close(main)
     assert proc.returncode == 0
     assert b"first" in out and b"storepass" not in out
+
+
+@pytest.mark.parametrize("char", ["\r", "\x0b", "\x0c", "\x1c", "\x85", "\u2028"])
+def test_only_a_line_feed_ends_a_password_line(tmp_path: Path, char: str) -> None:
+    """Found by the password-file fuzzer: str.splitlines cut passwords at \\v, \\x85..."""
+    from vault.passwords import read_password_file
+
+    path = Path(_file(tmp_path / "pw", f"pass{char}word\r\nkey{char}pass\n"))
+    assert [s.reveal() for s in read_password_file(path)] == [f"pass{char}word", f"key{char}pass"]

@@ -98,6 +98,7 @@ def create(path: str | os.PathLike[str], data: bytes, mode: int = NEW_FILE_MODE)
     """Atomically create ``path``; refuse when it already exists."""
     target = Path(path)
     temp = _write_temp(target, data, mode)
+    failpoint()
     try:
         os.link(temp, target)
     except FileExistsError:
@@ -108,6 +109,7 @@ def create(path: str | os.PathLike[str], data: bytes, mode: int = NEW_FILE_MODE)
         with contextlib.suppress(OSError):
             temp.unlink()
     _fsync_dir(target.parent)
+    failpoint()
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -389,9 +391,9 @@ def _settle(journal: Journal, rollback: bool) -> str:
 
 def clean_leftovers(paths: Iterable[Path]) -> list[Path]:
     """Remove .rotate-new / .rotate-old copies no journal explains, and temp files of a
-    rewrite that died before its rename (the caller holds the files' locks, so no live
-    run owns them: they are from a run that died, or were left when a journal was
-    deleted by hand). Returns them."""
+    rewrite that died before its rename (the caller holds the files' locks, or for a
+    file not yet created its folder's, so no live run owns them: they are from a run
+    that died, or were left when a journal was deleted by hand). Returns them."""
     removed: list[Path] = []
     for path in paths:
         target = Path(path).absolute()

@@ -67,8 +67,13 @@ def password(value: str, where: str | os.PathLike[str] | None = None) -> Secret:
 
 
 def _lines(text: str) -> list[str]:
-    """Lines with one trailing newline (LF or CRLF) stripped from each."""
-    return [line.removesuffix("\n").removesuffix("\r") for line in text.splitlines(keepends=True)]
+    """Lines with one trailing newline (LF or CRLF) stripped from each. Only LF ends a
+    line: a password may hold any other character (str.splitlines would also cut at
+    \r, \v, \f, \x85 and \u2028)."""
+    lines = text.split("\n")
+    if text.endswith("\n"):
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]
 
 
 def _check_mode(path: Path) -> None:
@@ -88,7 +93,7 @@ def read_password_file(path: str | os.PathLike[str]) -> list[Secret]:
     """Line 1 (and 2, if any) of a password file, one trailing newline stripped from each."""
     target = Path(path)
     try:
-        text = target.read_text("utf-8")
+        text = target.read_bytes().decode("utf-8")  # no newline translation: \r is kept
     except FileNotFoundError:
         raise InputError("no such password file", path=target) from None
     except (OSError, UnicodeDecodeError) as exc:

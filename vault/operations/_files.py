@@ -84,9 +84,12 @@ def _check_writable(path: Path) -> None:
 
 @contextlib.contextmanager
 def locked(paths: Sequence[Path]) -> Iterator[None]:
-    """Lock every existing file of ``paths`` (sorted, so two runs never deadlock)."""
+    """Lock every existing file of ``paths``, and the folder of each that does not exist
+    yet (two runs creating one secret store take turns). Sorted: no two runs deadlock."""
+    targets = {p.resolve() for p in paths if p.exists()}
+    targets |= {p.absolute().parent.resolve() for p in paths if not p.exists()}
     with contextlib.ExitStack() as stack:
-        for path in sorted({p.resolve() for p in paths if p.exists()}):
+        for path in sorted(t for t in targets if t.exists()):
             stack.enter_context(atomic.locked(path))
         yield
 
