@@ -239,3 +239,24 @@ def test_protect_killed_at_each_step_leaves_old_or_new_files_never_a_dangling_re
         assert run("check", *files, env=_env(keystore)).returncode == 0
         assert _others(folder, "app.properties", "app.yml", "cipher-text.properties") == []
     assert killed == 6, killed  # two failpoints per file written, three files
+
+
+def test_a_config_changed_by_someone_else_mid_run_is_not_overwritten(
+    keystore: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An editor saving the file between our read and our write: their edit is kept."""
+    config = tmp_path / "app.toml"
+    config.write_text(CONFIG)
+    ring = open_key_ring(
+        KeystoreSpec(str(keystore)), environ={"CIPHERTOOL_KEYSTORE_PASSWORD": PASSWORD}
+    )
+    edited = CONFIG + '[late]\nedit = "kept"\n'
+
+    def edit() -> None:
+        config.write_text(edited)  # in place, as an editor might: same inode, no lock
+
+    _swap_before_write(monkeypatch, edit)
+    with pytest.raises(InputError, match="changed while this run was working on it"):
+        protect([config], ring, SensitiveKeys(()))
+    assert config.read_text() == edited
+    assert _others(tmp_path, "app.toml") == []
