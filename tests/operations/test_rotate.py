@@ -495,3 +495,39 @@ def test_a_damaged_journal_is_reported_not_guessed(
 def test_failpoint_is_inert_without_the_variable() -> None:
     assert "CIPHERTOOL_FAILPOINT" not in os.environ
     atomic.failpoint()
+
+
+def test_plaintext_entries_and_aliases_of_aliases_are_left_as_they_are(
+    run: Run, keys: dict[str, Path], tmp_path: Path
+) -> None:
+    ciphertext = _ring(keys["old"], OLD_PASSWORD).encrypt("real")
+    config = tmp_path / "app.toml"
+    config.write_text(
+        f'[secrets]\nreal = "{ciphertext}"\nsame = "$secret{{real}}"\nlater = "[not yet]"\n'
+    )
+    args = _rotate_args(tmp_path, keys)
+    args = [args[0], str(config), *args[1 + len(_configs(tmp_path)) :]]
+    plan = json.loads(run(*args, "--dry-run", "--json").stdout)
+    assert [(p["alias"], p["action"]) for p in plan] == [
+        ("real", "rotate"),
+        ("same", "skip"),
+        ("later", "skip"),
+    ]
+    assert run(*args).returncode == 0
+    text = config.read_text()
+    assert 'same = "$secret{real}"' in text and 'later = "[not yet]"' in text
+    listed = json.loads(
+        run(
+            "list",
+            str(config),
+            "--keystore",
+            str(keys["new"]),
+            "--json",
+            env=clean_env(CIPHERTOOL_KEYSTORE_PASSWORD=NEW_PASSWORD),
+        ).stdout
+    )
+    assert [(i["alias"], i["state"]) for i in listed] == [
+        ("real", "encrypted"),
+        ("same", "encrypted"),
+        ("later", "plaintext"),
+    ]

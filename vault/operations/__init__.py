@@ -22,7 +22,14 @@ from ..errors import AliasError, UsageError, VaultError
 from ..formats import Scalar, detect_format
 from ..secret import Secret
 from ..sensitive import SensitiveKeys, dotted, make_alias
-from ..store import ANY_REFERENCE, holds_reference, is_plaintext_entry, plaintext_of, store_file_for
+from ..store import (
+    ANY_REFERENCE,
+    REFERENCE,
+    holds_reference,
+    is_plaintext_entry,
+    plaintext_of,
+    store_file_for,
+)
 from ._files import ConfigFile, check_writable, locked, read_config, read_store, write
 
 log = logging.getLogger("vault.operations")
@@ -246,6 +253,8 @@ class AliasInfo:
 def _state(value: str, ring: KeyRing | None) -> tuple[State, str | None, str | None]:
     if is_plaintext_entry(value):
         return "plaintext", None, None
+    if REFERENCE.fullmatch(value.strip()):
+        return "encrypted", "alias", None  # an alias of an alias: its target is checked
     try:
         kind = envelope_kind(value)
         thumbprint = envelope_thumbprint(value)

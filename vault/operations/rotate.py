@@ -22,7 +22,7 @@ from .. import atomic
 from ..cipher import KeyRing, Opened
 from ..errors import InputError, KeyTroubleError, VaultError
 from ..formats import Scalar, detect_format, parse
-from ..store import is_plaintext_entry, store_file_for
+from ..store import REFERENCE, is_plaintext_entry, store_file_for
 from . import Options, Workspace, aliases, settle
 from ._files import ConfigFile, locked
 
@@ -90,6 +90,9 @@ def rotate(
                 progress(done, total)
             if not scalar.is_string or is_plaintext_entry(scalar.value):
                 steps.append(Step(*where, "skip", reason="not encrypted (run configure)"))
+                continue
+            if REFERENCE.fullmatch(scalar.value.strip()):
+                steps.append(Step(*where, "skip", reason="refers to another alias"))
                 continue
             try:
                 opened = ring.open(scalar.value)
