@@ -7,6 +7,7 @@ JSON and .properties stores in three folders, and checks what is left.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -530,4 +531,43 @@ def test_plaintext_entries_and_aliases_of_aliases_are_left_as_they_are(
         ("real", "encrypted"),
         ("same", "encrypted"),
         ("later", "plaintext"),
+    ]
+
+
+def test_a_progress_bar_on_a_terminal_and_quiet_otherwise(
+    run: Run, keys: dict[str, Path], tmp_path: Path
+) -> None:
+    import pty
+    import subprocess
+
+    from tests.conftest import CIPHERTOOL
+
+    ring = _ring(keys["old.jks"], OLD_PASSWORD)
+    config = tmp_path / "app.toml"
+    config.write_text(
+        "[secrets]\n" + "".join(f's{i} = "{ring.encrypt(str(i))}"\n' for i in range(120))
+    )
+    args = _rotate_args(tmp_path, keys, old="old.jks")
+    args = [args[0], str(config), *args[1 + len(_configs(tmp_path)) :]]
+    main, child = pty.openpty()
+    proc = subprocess.run(
+        [*CIPHERTOOL, *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=child,
+        env=clean_env(),
+        timeout=120,
+    )
+    os.close(child)
+    shown = b""
+    with contextlib.suppress(OSError):
+        while chunk := os.read(main, 65536):
+            shown += chunk
+    os.close(main)
+    assert proc.returncode == 0
+    assert b"re-encrypting" in shown and b"100%" in shown
+    quiet = run(*args)  # stderr a pipe: the summary line only
+    assert quiet.returncode == 0 and quiet.error_lines == [
+        f"rotated 0 secret(s) to key {_ring(keys['new'], NEW_PASSWORD).entries[0].thumbprint}; "
+        "120 already under it; 0 not encrypted"
     ]
