@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import CIPHERTOOL, Result, Run, assert_clean_error, clean_env
+from vault.cipher import KeyRing
 from vault.errors import InputError
 from vault.keysource import KeystoreSpec, open_key_ring
 from vault.keystores._write import create_keystore
@@ -40,6 +41,12 @@ def keystore(tmp_path_factory: pytest.TempPathFactory) -> Path:
     create_keystore(path, "main", Secret(PASSWORD))
     path.chmod(0o644)
     return path
+
+
+def _ring(keystore: Path) -> KeyRing:
+    return open_key_ring(
+        KeystoreSpec(str(keystore)), environ={"CIPHERTOOL_KEYSTORE_PASSWORD": PASSWORD}
+    )
 
 
 def _env(keystore: Path) -> dict[str, str]:
@@ -98,9 +105,7 @@ def test_enospc_from_fsync_is_a_clean_error(
     """The data may sit in the page cache until fsync says the disk is full."""
     config = tmp_path / "app.toml"
     config.write_text(CONFIG)
-    ring = open_key_ring(
-        KeystoreSpec(str(keystore)), environ={"CIPHERTOOL_KEYSTORE_PASSWORD": PASSWORD}
-    )
+    ring = _ring(keystore)
 
     def full(fd: int) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
@@ -168,9 +173,7 @@ def test_a_config_swapped_for_a_symlink_mid_run_is_not_followed(
     config.write_text(CONFIG)
     elsewhere = tmp_path / "elsewhere.toml"
     elsewhere.write_text(CONFIG)
-    ring = open_key_ring(
-        KeystoreSpec(str(keystore)), environ={"CIPHERTOOL_KEYSTORE_PASSWORD": PASSWORD}
-    )
+    ring = _ring(keystore)
 
     def swap() -> None:
         config.unlink()
@@ -247,9 +250,7 @@ def test_a_config_changed_by_someone_else_mid_run_is_not_overwritten(
     """An editor saving the file between our read and our write: their edit is kept."""
     config = tmp_path / "app.toml"
     config.write_text(CONFIG)
-    ring = open_key_ring(
-        KeystoreSpec(str(keystore)), environ={"CIPHERTOOL_KEYSTORE_PASSWORD": PASSWORD}
-    )
+    ring = _ring(keystore)
     edited = CONFIG + '[late]\nedit = "kept"\n'
 
     def edit() -> None:
