@@ -202,24 +202,33 @@ class Journal(NamedTuple):
     journals: list[Path]
 
 
-def _journal_bytes(id: str, state: str, files: Sequence[Path], journals: Sequence[Path]) -> bytes:
+def _normal(path: str | os.PathLike[str]) -> Path:
+    return Path(os.path.normpath(os.path.abspath(path)))
+
+
+def _journal_bytes(journal: Journal, state: str, where: Path) -> bytes:
+    """The journal as stored in folder ``where``: paths relative to it, so that a tree
+    moved or mounted elsewhere after a crash still settles."""
+
+    def relative(path: Path) -> str:
+        return os.path.relpath(path, where)
+
     document = {
         "tool": "ciphertool",
-        "id": id,
+        "id": journal.id,
         "state": state,
-        "files": [os.fspath(f) for f in files],
-        "journals": [os.fspath(j) for j in journals],
+        "files": [relative(f) for f in journal.files],
+        "journals": [relative(j) for j in journal.journals],
     }
     return (json.dumps(document, indent=2) + "\n").encode()
 
 
 def _write_journal(journal: Journal, state: str) -> None:
-    data = _journal_bytes(journal.id, state, journal.files, journal.journals)
     for path in journal.journals:
         if state == "done" and not path.exists():
             continue
         temp = temp_path(path)
-        write_new(temp, data, NEW_FILE_MODE)
+        write_new(temp, _journal_bytes(journal, state, path.parent), NEW_FILE_MODE)
         os.replace(temp, path)
         _fsync_dir(path.parent)
         failpoint()
@@ -229,8 +238,9 @@ def read_journal(path: Path) -> Journal:
     """A journal as written by :func:`replace_all`; InputError when it is damaged."""
     try:
         document = json.loads(path.read_bytes())
-        files = [Path(f) for f in document["files"]]
-        journals = [Path(j) for j in document["journals"]]
+        where = _normal(path).parent
+        files = [_normal(where / f) for f in document["files"]]
+        journals = [_normal(where / j) for j in document["journals"]]
         state, id = document["state"], document["id"]
         if state not in ("prepared", "done") or not isinstance(id, str):
             raise ValueError(state)
@@ -261,8 +271,8 @@ def replace_all(changes: Mapping[Path, bytes]) -> None:
     If this raises before the commit point nothing has changed; after it, the
     files are all new, or a journal is left for :func:`recover` to finish.
     """
-    targets = sorted(Path(p).absolute() for p in changes)
-    data = {Path(p).absolute(): content for p, content in changes.items()}
+    data = {_normal(p): content for p, content in changes.items()}
+    targets = sorted(data)
     directories = sorted({t.parent for t in targets})
     id = secrets.token_hex(8)
     journal = Journal(
@@ -396,7 +406,7 @@ def clean_leftovers(paths: Iterable[Path]) -> list[Path]:
     that died, or were left when a journal was deleted by hand). Returns them."""
     removed: list[Path] = []
     for path in paths:
-        target = Path(path).absolute()
+        target = _normal(path)
         copies = [c for c in (new_name(target), old_name(target)) if c.exists()]
         own_temp = re.compile(re.escape(f".{target.name}.") + r"[0-9a-f]{8}\.tmp")
         copies += [

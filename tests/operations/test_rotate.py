@@ -571,3 +571,25 @@ def test_a_progress_bar_on_a_terminal_and_quiet_otherwise(
         f"rotated 0 secret(s) to key {_ring(keys['new'], NEW_PASSWORD).entries[0].thumbprint}; "
         "120 already under it; 0 not encrypted"
     ]
+
+
+def test_a_tree_moved_after_a_crash_still_settles(
+    run: Run,
+    keys: dict[str, Path],
+    setup: tuple[Path, dict[tuple[str, str, str], str]],
+    tmp_path: Path,
+) -> None:
+    """The journal names files relative to its folder: a restored or remounted copy of
+    the tree finishes the rotation where it now is."""
+    root, originals = setup
+    killed = run(*_rotate_args(root, keys), env=clean_env(CIPHERTOOL_FAILPOINT="30"))
+    assert killed.returncode == -signal.SIGKILL
+    moved = tmp_path / "restored"
+    shutil.move(root, moved)
+    journal = next(p for p in (moved / "alpha").iterdir() if "rotation" in p.name)
+    assert str(root) not in journal.read_text()
+    finish = run(*_rotate_args(moved, keys))
+    assert finish.returncode == 0, finish.stderr
+    assert _leftovers(moved) == []
+    new_ring = _ring(keys["new"], NEW_PASSWORD)
+    assert {k: v[0] for k, v in _read_secrets(moved, new_ring).items()} == originals
