@@ -336,3 +336,66 @@ def test_change_and_rotate_in_a_product_home(run: Run, home: Path, tmp_path: Pat
         value = store_values(home)[name]
         decrypted = run("decrypt", *keys, "-t", "RSA/ECB/PKCS1Padding", value, env=env)
         assert decrypted.stdout == expected, decrypted.stderr
+
+
+@needs_java
+@pytest.mark.parametrize(
+    ("keystore", "kind", "secret_key", "alias"),
+    [
+        ("jdk17.jceks", "JCEKS", "symmetric", "symmetric"),
+        ("jdk17.jceks", "JCEKS", "symmetric", "wso2carbon"),  # reached as another key
+        ("jdk17-two-keys.p12", "PKCS12", "aeskey", "first"),
+    ],
+)
+def test_wso2_symmetric_ciphertexts_decrypt(
+    run: Run, wso2_java: Path, keystore: str, kind: str, secret_key: str, alias: str
+) -> None:
+    """ciphertool.sh -Dsymmetric: {"cipherText","iv"}, AES-GCM, a 128-byte IV."""
+    path = KEYSTORES / keystore
+    values = ["wso2carbon", "päss=wörd ✓"]
+    command = ["java", "-cp", str(wso2_java), "Wso2Vault", "symencrypt", str(path), kind]
+    proc = subprocess.run(
+        [*command, VECTOR_PASSWORD, secret_key],
+        input="".join(base64.b64encode(v.encode()).decode() + "\n" for v in values),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    env = clean_env(CIPHERTOOL_KEYSTORE_PASSWORD=VECTOR_PASSWORD)
+    for value, ciphertext in zip(values, proc.stdout.split(), strict=True):
+        assert "\\u003d" in base64.b64decode(ciphertext).decode()  # Gson's escaping
+        result = run("decrypt", "--keystore", str(path), "--alias", alias, ciphertext, env=env)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == value
+    # A keystore without that secret key: key trouble, exit 3.
+    jks = ["--keystore", str(KEYSTORES / "jdk17.jks"), "--alias", "wso2carbon"]
+    other = run("decrypt", *jks, ciphertext, env=env)
+    assert_clean_error(other, 3, "secret-key entry")
+
+
+def test_resolver_replaces_references_in_xml_text_and_attributes(run: Run, tmp_path: Path) -> None:
+    from vault.cipher import KeyEntry, KeyRing
+    from vault.keystores import load_keystore
+    from vault.resolver import ResolveError, Vault
+    from vault.secret import Secret
+
+    store = load_keystore(KEYSTORES / "jdk17.jks", Secret(VECTOR_PASSWORD))
+    ring = KeyRing([KeyEntry(store.certificate("wso2carbon"), store.private_key("wso2carbon"))])
+    secret = "a<b&\"c'd"
+    (tmp_path / "cipher-text.properties").write_text(f"db={ring.encrypt(secret)}\n")
+    xml = tmp_path / "app.xml"
+    xml.write_text(
+        "<?xml version='1.0'?>\n<!-- keep -->\n<app url='jdbc:$secret{db}@host' user=\"u\">\n"
+        "  <password>$secret{db}</password><home>$env{HOME_DIR}</home>\n</app>\n"
+    )
+    vault = Vault(ring, environ={"HOME_DIR": "/opt"})
+    resolved = vault.load(xml)
+    assert resolved == (
+        "<?xml version='1.0'?>\n<!-- keep -->\n"
+        '<app url=\'jdbc:a&lt;b&amp;"c&apos;d@host\' user="u">\n'
+        "  <password>a&lt;b&amp;\"c'd</password><home>/opt</home>\n</app>\n"
+    )
+    xml.write_text("<app><password>$secret{missing}</password></app>")
+    with pytest.raises(ResolveError, match="missing"):
+        vault.load(xml)
