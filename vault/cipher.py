@@ -9,6 +9,9 @@ Envelopes (all one line of standard Base64):
   CryptoUtil's format. The thumbprint picks the key: no trial decryption.
 * **hybrid**: for values longer than an RSA block: AES-256-GCM, its key
   wrapped with RSA (``"t":"AES/GCM/NoPadding"``, ``"iv"``, ``"k"``, ``"kt"``).
+* **symmetric** (read only): WSO2 cipher tool 1.1.x ``-Dsymmetric``,
+  ``{"cipherText","iv"}``: AES-GCM with a secret-key entry of the keystore
+  (JCEKS, PKCS12), a 128-byte IV and a 128-bit tag.
 
 Java's ``OAEPWithSHA-256AndMGF1Padding`` uses SHA-256 for OAEP and SHA-1 for
 MGF1; so does this module.
@@ -45,6 +48,7 @@ DEFAULT_TRANSFORMATION = OAEP_SHA1
 THUMBPRINT_DIGEST = "SHA-1"
 
 Format = Literal["self-contained", "plain"]
+Envelope = Literal["plain", "self-contained", "hybrid", "symmetric"]
 FORMATS: tuple[Format, ...] = ("self-contained", "plain")
 
 _CANONICAL = {
@@ -181,7 +185,7 @@ class Opened(NamedTuple):
     """A decrypted ciphertext and how it was made."""
 
     secret: Secret
-    envelope: Literal["plain", "self-contained", "hybrid"]
+    envelope: Envelope
     transformation: str
     """The RSA transformation (for hybrid: the one that wrapped the AES key)."""
     key_thumbprint: str
@@ -197,6 +201,13 @@ class MoreKeys(Protocol):
     def all_keys(self) -> Sequence[KeyEntry]: ...
 
 
+class SecretKeys(Protocol):
+    """The AES keys (secret-key entries) a ring may use for WSO2 symmetric ciphertexts:
+    ``(label, key bytes)``, decrypted only when such a ciphertext is met."""
+
+    def secret_keys(self) -> Sequence[tuple[str, bytes]]: ...
+
+
 class KeyRing:
     """An ordered list of keys: the first encrypts, every one decrypts.
 
@@ -204,10 +215,17 @@ class KeyRing:
     during a rotation a ring holding the old and the new key reads both.
     """
 
-    def __init__(self, entries: Iterable[KeyEntry], *, more: MoreKeys | None = None) -> None:
+    def __init__(
+        self,
+        entries: Iterable[KeyEntry],
+        *,
+        more: MoreKeys | None = None,
+        symmetric: SecretKeys | None = None,
+    ) -> None:
         self.entries: tuple[KeyEntry, ...] = tuple(entries)
-        if not self.entries:
+        if not self.entries and more is None and symmetric is None:
             raise UsageError("a key ring needs at least one key")
+        self._symmetric = symmetric
         self._by_thumbprint = {e.thumbprint: e for e in reversed(self.entries)}
         self._more = more
         self._warned_pkcs1 = False
@@ -217,6 +235,8 @@ class KeyRing:
 
     @property
     def encryption_key(self) -> KeyEntry:
+        if not self.entries:
+            raise UsageError("the key ring holds no RSA key to encrypt with (a secret key only)")
         return self.entries[0]
 
     # -- encryption -------------------------------------------------------
@@ -298,11 +318,18 @@ class KeyRing:
         envelope = _json_envelope(raw)
         if envelope is None:
             return self._decrypt_plain(raw, transformation)
+        if _is_symmetric(envelope):
+            return self._decrypt_symmetric(envelope)
         return self._decrypt_envelope(envelope)
 
     def reseal(self, opened: Opened) -> str:
         """Encrypt ``opened``'s plaintext for this ring's first key, in the same envelope
         and transformation (a hybrid stays hybrid; a plain block stays plain)."""
+        if opened.envelope == "symmetric":
+            raise UsageError(
+                "WSO2 symmetric (AES-GCM) ciphertexts are not re-encrypted here: their key is "
+                "a secret-key entry, not the RSA key being rotated"
+            )
         return self.encrypt(
             opened.secret,
             format="plain" if opened.envelope == "plain" else "self-contained",
@@ -383,6 +410,27 @@ class KeyRing:
                 continue
         raise DecryptionError("decryption failed")
 
+    def _decrypt_symmetric(self, envelope: dict[str, object]) -> Opened:
+        """WSO2 ``-Dsymmetric``: AES-GCM, 128-bit tag, the IV (128 bytes) in the JSON."""
+        c = _unb64(_field(envelope, "cipherText"), "field 'cipherText'")
+        iv = _unb64(_field(envelope, "iv"), "field 'iv'")
+        if not 8 <= len(iv) <= 128 or len(c) < 16:
+            raise MalformedCiphertextError("symmetric ciphertext has a bad IV or is truncated")
+        keys = self._symmetric.secret_keys() if self._symmetric is not None else []
+        keys = [(label, key) for label, key in keys if len(key) in (16, 24, 32)]
+        if not keys:
+            raise NoKeyError(
+                "a WSO2 symmetric (AES-GCM) ciphertext needs an AES secret-key entry in the "
+                "keystore (JCEKS or PKCS12)"
+            )
+        for label, key in keys:
+            try:
+                secret = _text(AESGCM(key).decrypt(iv, c, None))
+            except InvalidTag:
+                continue
+            return Opened(secret, "symmetric", AES_GCM, label)
+        raise DecryptionError("decryption failed")
+
     def _candidates(self, tp: str | None) -> Sequence[KeyEntry]:
         if tp is None:
             return [e for e in self.entries if e.private_key is not None]
@@ -418,6 +466,10 @@ def _json_envelope(raw: bytes) -> dict[str, object] | None:
     return value
 
 
+def _is_symmetric(envelope: dict[str, object]) -> bool:
+    return "cipherText" in envelope and "t" not in envelope and "c" not in envelope
+
+
 def _field(envelope: dict[str, object], name: str) -> str:
     value = _optional_field(envelope, name)
     if value is None:
@@ -432,11 +484,13 @@ def _optional_field(envelope: dict[str, object], name: str) -> str | None:
     return value
 
 
-def envelope_kind(ciphertext: str) -> Literal["plain", "self-contained", "hybrid"]:
+def envelope_kind(ciphertext: str) -> Envelope:
     """Which envelope a ciphertext is (it is not decrypted)."""
     envelope = _json_envelope(_unb64(ciphertext, "the ciphertext"))
     if envelope is None:
         return "plain"
+    if _is_symmetric(envelope):
+        return "symmetric"
     return "hybrid" if _field(envelope, "t").upper() == AES_GCM.upper() else "self-contained"
 
 

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
+from . import _wso2_cli as _wso2
 from .errors import (
     EXIT_BAD_INPUT,
     InputError,
@@ -599,9 +600,10 @@ def _options(kwargs: dict[str, Any]) -> Any:
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
 @_write_options
-def configure(files: tuple[str, ...], **kwargs: Any) -> None:
+@_wso2.wso2_home_option
+def configure(files: tuple[str, ...], wso2_home: str | None, **kwargs: Any) -> None:
     """Encrypt every [plaintext] entry of the FILES' secret stores (WSO2 -Dconfigure).
 
     TOML keeps its store in [secrets], YAML and JSON in the top-level `secrets`
@@ -609,12 +611,20 @@ def configure(files: tuple[str, ...], **kwargs: Any) -> None:
     already encrypted are left alone, so a second run changes nothing. Only
     the public key is used.
 
+    With --wso2-home (or no FILES, in a product home): the home's
+    deployment.toml and legacy XPath mode, and secret-conf.properties, as
+    ciphertool.sh -Dconfigure.
+
     \b
     Example:
       ciphertool configure repository/conf/deployment.toml
+      ciphertool configure --wso2-home /opt/wso2is-7.0.0
     """
     from .operations import configure as run_configure
 
+    home = _wso2.home_for(files, wso2_home)
+    if home is not None:
+        return _wso2.configure(home, kwargs, _pw(kwargs))
     paths = _config_paths(files)
     options = _options(kwargs)
     done = run_configure(paths, _public_ring(paths, kwargs), options)
@@ -667,15 +677,21 @@ def protect(files: tuple[str, ...], keys: tuple[str, ...], dry_run: bool, **kwar
     "--file",
     "-f",
     "file",
-    required=True,
     type=click.Path(dir_okay=False),
     help="The config whose store holds ALIAS.",
 )
 @_write_options
-def change(secret_alias: str, file: str, **kwargs: Any) -> None:
+@_wso2.wso2_home_option
+def change(secret_alias: str, file: str | None, wso2_home: str | None, **kwargs: Any) -> None:
     """Give ALIAS a new value, read from a hidden prompt (asked twice) or stdin (WSO2 -Dchange)."""
     from .operations import change as run_change
 
+    home = _wso2.home_for((file,) if file else (), wso2_home, "--file")
+    if home is not None:
+        store = _wso2.change(home, secret_alias, kwargs, _pw(kwargs), _read_value)
+        click.echo(f"{store}: changed {secret_alias}", err=True)
+        return
+    assert file is not None
     paths = _config_paths((file,))
     options = _options(kwargs)
     ring = _public_ring(paths, kwargs)
@@ -850,7 +866,7 @@ def _progress_bar(label: str) -> Any:
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
 @click.option(
     "--to-keystore",
     metavar="PATH",
@@ -877,12 +893,14 @@ def _progress_bar(label: str) -> Any:
     help="Secret store for .properties, .env and .ini files.",
 )
 @_keystore_options
+@_wso2.wso2_home_option
 def rotate(
     files: tuple[str, ...],
     dry_run: bool,
     as_json: bool,
     rollback: bool,
     secrets: Path | None,
+    wso2_home: str | None,
     **kwargs: Any,
 ) -> None:
     """Re-encrypt every secret of the FILES' stores for a new key, crash-safe.
@@ -905,7 +923,8 @@ def rotate(
     from .operations.rotate import rollback as run_rollback
     from .operations.rotate import rotate as run_rotate
 
-    paths = _config_paths(files)
+    home = _wso2.home_for(files, wso2_home)
+    paths = _wso2.rotate_files(home, kwargs) if home is not None else _config_paths(files)
     options = Options(secrets)
     if rollback:
         done = run_rollback(paths, options)
@@ -931,6 +950,8 @@ def rotate(
         if any(s.action == "unreadable" for s in steps):
             sys.exit(EXIT_PROBLEMS)
         return
+    if home is not None:
+        _wso2.after_rotate(home, new)
     counts = {a: sum(s.action == a for s in steps) for a in ("rotate", "keep", "skip")}
     click.echo(
         f"rotated {counts['rotate']} secret(s) to key {new.entries[0].thumbprint}; "
@@ -988,7 +1009,11 @@ def resolve(file: str, output: str, env_prefix: str, **kwargs: Any) -> None:
     paths = _config_paths((file,))
     vault = _vault_for(paths, kwargs)
     if output == "json":
-        click.echo(json.dumps(vault.load(paths[0]), indent=2, ensure_ascii=False, default=str))
+        data = vault.load(paths[0])
+        if isinstance(data, str):  # an XML config: itself, resolved
+            click.echo(data, nl=False)
+            return
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
         return
     for name, value in sorted(_exports(paths, vault, env_prefix).items()):
         click.echo(f"{name}={shlex.quote(value)}")

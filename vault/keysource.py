@@ -168,8 +168,12 @@ def ring_of(stores: list[OpenStore], alias: str | None, *first: KeyEntry) -> Key
     other private key of ``stores`` is reached on demand."""
     if not first:
         store, key_password = stores[0]
-        first = (key_entry(store, alias, key_password, True),)
-    return KeyRing(first, more=_OtherKeys(stores, {e.thumbprint for e in first}))
+        if store.entry(alias).kind == "secret-key":
+            first = ()  # WSO2 -Dsymmetric: the alias names an AES key; decryption only
+        else:
+            first = (key_entry(store, alias, key_password, True),)
+    others = _OtherKeys(stores, {e.thumbprint for e in first})
+    return KeyRing(first, more=others, symmetric=others)
 
 
 class _OtherKeys:
@@ -179,6 +183,7 @@ class _OtherKeys:
         self._stores = stores
         self._held = held
         self._found: dict[str, KeyEntry | None] = {}
+        self._secret_keys: list[tuple[str, bytes]] | None = None
 
     def _candidates(self) -> list[tuple[Keystore, Secret | None, str, str]]:
         return [
@@ -199,6 +204,26 @@ class _OtherKeys:
     def all_keys(self) -> list[KeyEntry]:
         found = (self._open(*candidate) for candidate in self._candidates())
         return [entry for entry in found if entry is not None]
+
+    def secret_keys(self) -> list[tuple[str, bytes]]:
+        """Every secret-key entry of the keystores, decrypted on first use."""
+        if self._secret_keys is None:
+            import logging
+
+            self._secret_keys = []
+            for store, password in self._stores:
+                for entry in store.entries:
+                    if entry.kind != "secret-key":
+                        continue
+                    try:
+                        key = store.secret_key(entry.alias, password)
+                    except VaultError as exc:
+                        logging.getLogger("vault.keysource").debug(
+                            "%s#%s: %s", store.path, entry.alias, exc
+                        )
+                        continue
+                    self._secret_keys.append((f"{store.path}#{entry.alias}", key))
+        return self._secret_keys
 
     def _open(
         self, store: Keystore, password: Secret | None, alias: str, tp: str

@@ -24,13 +24,20 @@ from .cipher import KeyRing
 from .errors import InputError, KeyTroubleError, VaultError
 from .passwords import PasswordOptions
 from .secret import Secret
-from .store import REFERENCE, STORE_FILE_NAME, is_plaintext_entry, read_toml
+from .store import REFERENCE, is_plaintext_entry, read_toml, store_file_for
 
 _ANY = re.compile(r"\$(secret|env)\{([^}]*)\}")
 
 
 class ResolveError(KeyTroubleError):
     """A reference could not be resolved; ``alias`` and ``path`` say which and where."""
+
+
+class XmlSource(NamedTuple):
+    """An XML config as read: resolving it gives its text with every reference replaced."""
+
+    text: str
+    path: str
 
 
 class StoreEntry(NamedTuple):
@@ -122,7 +129,10 @@ class Resolver:
         return _ANY.sub(substitute, value)
 
     def resolve(self, data: Any) -> Any:
-        """A copy of ``data`` (dicts, lists, scalars) with every string resolved."""
+        """A copy of ``data`` (dicts, lists, scalars) with every string resolved; for an
+        XML config, its text with every reference replaced (see :meth:`xml`)."""
+        if isinstance(data, XmlSource):
+            return self.xml(data)
         if isinstance(data, str):
             return self.text(data)
         if isinstance(data, dict):
@@ -130,6 +140,41 @@ class Resolver:
         if isinstance(data, list):
             return [self.resolve(value) for value in data]
         return data
+
+    def xml(self, source: XmlSource) -> str:
+        """The XML text with ``$secret{}`` / ``$env{}`` in text and attribute values replaced,
+        and each element WSO2's cipher tool marked ``svns:secretAlias`` given its secret (in
+        its attributes valued ``password``, else as its text); escaped, every other byte kept.
+        """
+        from .formats import Edit, apply_edits
+        from .formats.xml import ALIASED_VALUE, escape_attribute, parse
+
+        document = parse(source.text, source.path)
+        edits = [
+            document.replace(scalar, self.text(scalar.value))
+            for scalar in document.scalars()
+            if "$" in scalar.value
+        ]
+        for element in document.root.iter():
+            alias = element.secret_alias
+            if alias is None:
+                continue
+            value = self.secret(alias).reveal()
+            marked = [a for a in element.attributes if a.value == ALIASED_VALUE]
+            for attribute in marked:
+                quote = attribute.quote
+                token = quote + escape_attribute(value, quote) + quote
+                edits.append(Edit(attribute.start, attribute.end, token))
+            if not marked:
+                if not element.is_leaf:
+                    raise ResolveError(
+                        f"svns:secretAlias '{alias}' marks <{element.name}>, which has child "
+                        "elements",
+                        path=source.path,
+                        alias=alias,
+                    )
+                edits.append(document.set_text(element, value))
+        return apply_edits(source.text, edits)
 
 
 class LazySecrets(Mapping[str, Secret]):
@@ -232,6 +277,8 @@ def read_config(
     data: Any
     if format_name == "toml":
         data = read_toml(config)
+    elif format_name == "xml":
+        data = XmlSource(_read_text(config), str(config))
     else:
         data = _read_other(config, format_name, _read_text(config))
     inline = format_name in ("toml", "yaml", "json") and secrets is None
@@ -242,7 +289,7 @@ def read_config(
             if isinstance(value, str):
                 store[alias] = StoreEntry(value, str(config))
     elif not inline:
-        store_file = Path(secrets) if secrets is not None else config.parent / STORE_FILE_NAME
+        store_file = store_file_for(config, format_name, Path(secrets) if secrets else None)
         if store_file.exists():
             for alias, value in _key_values(
                 store_file, _read_text(store_file), "properties"
@@ -345,6 +392,7 @@ __all__ = [
     "Resolver",
     "StoreEntry",
     "Vault",
+    "XmlSource",
     "env_name",
     "load_config",
     "read_config",

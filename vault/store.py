@@ -9,7 +9,9 @@ Read-only and small: the resolver imports it too.
   else is a ciphertext.
 * TOML keeps its store in its own ``[secrets]`` table, YAML and JSON in the
   top-level ``secrets`` mapping; every other format in
-  ``cipher-text.properties`` beside it (or the file ``--secrets`` names).
+  ``cipher-text.properties`` beside it (or the file ``--secrets`` names). An
+  XML file with none beside it, inside a WSO2 product home, uses the home's
+  ``repository/conf/security/cipher-text.properties``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ ENV_REFERENCE = re.compile(r"\$env\{([^}]*)\}")
 ALIAS = re.compile(r"[A-Za-z0-9_.-]+")
 STORE_FILE_NAME = "cipher-text.properties"
 INLINE_STORE_FORMATS = frozenset({"toml", "yaml", "json"})
+WSO2_STORE = Path("repository", "conf", "security", STORE_FILE_NAME)
 
 
 def is_plaintext_entry(value: str) -> bool:
@@ -54,7 +57,19 @@ def store_file_for(config: Path, format_name: str, secrets: Path | None = None) 
         return secrets
     if format_name in INLINE_STORE_FORMATS:
         return config
-    return config.parent / STORE_FILE_NAME
+    beside = config.parent / STORE_FILE_NAME
+    if format_name == "xml" and not beside.exists():
+        return _product_home_store(config) or beside
+    return beside
+
+
+def _product_home_store(config: Path) -> Path | None:
+    """The repository of the WSO2 product home an XML file lies in, as Secure Vault uses it."""
+    for folder in config.absolute().parents:
+        candidate = folder / WSO2_STORE
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:

@@ -33,6 +33,7 @@ FORMATS = {
     "ini": "ini",
     "properties": "properties",
     "env": "dotenv",
+    "xml": "xml",
 }
 
 _SUFFIXES = {
@@ -44,6 +45,7 @@ _SUFFIXES = {
     ".cfg": "ini",
     ".properties": "properties",
     ".env": "env",
+    ".xml": "xml",
 }
 
 
@@ -56,7 +58,8 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     if suffix in _SUFFIXES:
         return _SUFFIXES[suffix]
     raise UsageError(
-        "unknown config format (expected .toml, .yaml/.yml, .json, .ini/.cfg, .properties or .env)",
+        "unknown config format (expected .toml, .yaml/.yml, .json, .ini/.cfg, .properties, "
+        ".env or .xml)",
         path=path,
     )
 
