@@ -11,7 +11,7 @@ adds patterns, searched (case-insensitively) in the dotted key path.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Sequence
 
 from .errors import UsageError
 from .formats import KeyPath
@@ -63,7 +63,7 @@ class SensitiveKeys:
         return any(p.search(joined) for p in self._patterns)
 
 
-def make_alias(path: KeyPath, taken: Iterable[str], *, dots: bool = True) -> str:
+def make_alias(path: KeyPath, taken: Container[str], *, dots: bool = True) -> str:
     """The key path joined with ``_``; other characters become ``_``; a clash gets ``_2``...
 
     With ``dots=False`` (TOML) a dot becomes ``_`` too: a dotted key there
@@ -72,9 +72,8 @@ def make_alias(path: KeyPath, taken: Iterable[str], *, dots: bool = True) -> str
     base = _UNSAFE.sub("_", "_".join(str(part) for part in path)) or "secret"
     if not dots:
         base = base.replace(".", "_")
-    used = set(taken)
     alias, n = base, 1
-    while alias in used:
+    while alias in taken:  # a set: a config of 100,000 secrets stays linear
         n += 1
         alias = f"{base}_{n}"
     return alias

@@ -6,6 +6,7 @@ names the format of a file from its name.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 from pathlib import Path
@@ -70,5 +71,13 @@ def parse(text: str, format_name: str, path: str | os.PathLike[str] | None = Non
         module = importlib.import_module(f".{FORMATS[format_name]}", __name__)
     except KeyError:
         raise UsageError(f"unknown config format '{format_name}'") from None
-    document: Document = module.parse(text, path)
+    # A large config makes millions of small acyclic objects; the cyclic collector would
+    # rescan them all again and again (quadratic in practice): paused while parsing.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        document: Document = module.parse(text, path)
+    finally:
+        if paused:
+            gc.enable()
     return document
