@@ -593,3 +593,29 @@ def test_a_tree_moved_after_a_crash_still_settles(
     assert _leftovers(moved) == []
     new_ring = _ring(keys["new"], NEW_PASSWORD)
     assert {k: v[0] for k, v in _read_secrets(moved, new_ring).items()} == originals
+
+
+def test_wso2_symmetric_ciphertexts_are_left_as_they_are(
+    run: Run, keys: dict[str, Path], tmp_path: Path
+) -> None:
+    """Their key is an AES secret key, not the RSA key being rotated: skipped, said so."""
+    import base64
+    import os as _os
+
+    envelope = {
+        "cipherText": base64.b64encode(_os.urandom(40)).decode(),
+        "iv": base64.b64encode(_os.urandom(128)).decode(),
+    }
+    symmetric = base64.b64encode(json.dumps(envelope).encode()).decode()
+    ciphertext = _ring(keys["old"], OLD_PASSWORD).encrypt("real")
+    config = tmp_path / "app.toml"
+    config.write_text(f'[secrets]\nreal = "{ciphertext}"\nsym = "{symmetric}"\n')
+    args = _rotate_args(tmp_path, keys)
+    args = [args[0], str(config), *args[1 + len(_configs(tmp_path)) :]]
+    plan = json.loads(run(*args, "--dry-run", "--json").stdout)
+    assert [(p["alias"], p["action"], p["envelope"]) for p in plan] == [
+        ("real", "rotate", "self-contained"),
+        ("sym", "skip", "symmetric"),
+    ]
+    assert run(*args).returncode == 0
+    assert f'sym = "{symmetric}"' in config.read_text()

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .. import atomic
-from ..cipher import KeyRing, Opened
+from ..cipher import KeyRing, Opened, envelope_kind
 from ..errors import InputError, KeyTroubleError, VaultError
 from ..formats import Scalar, detect_format, parse
 from ..store import REFERENCE, is_plaintext_entry, store_file_for
@@ -94,6 +94,10 @@ def rotate(
             if REFERENCE.fullmatch(scalar.value.strip()):
                 steps.append(Step(*where, "skip", reason="refers to another alias"))
                 continue
+            if _symmetric(scalar.value):
+                reason = "WSO2 symmetric (AES-GCM): its key is no RSA key; left as it is"
+                steps.append(Step(*where, "skip", "symmetric", reason=reason))
+                continue
             try:
                 opened = ring.open(scalar.value)
             except VaultError as exc:
@@ -118,6 +122,13 @@ def rotate(
                 progress(done, total)
         _commit(space)
     return steps
+
+
+def _symmetric(value: str) -> bool:
+    try:
+        return envelope_kind(value) == "symmetric"
+    except VaultError:
+        return False  # malformed: reported as unreadable by the ring
 
 
 def _reseal(new: KeyRing, opened: Opened, path: Path, line: int) -> str:
