@@ -600,11 +600,10 @@ def test_wso2_symmetric_ciphertexts_are_left_as_they_are(
 ) -> None:
     """Their key is an AES secret key, not the RSA key being rotated: skipped, said so."""
     import base64
-    import os as _os
 
     envelope = {
-        "cipherText": base64.b64encode(_os.urandom(40)).decode(),
-        "iv": base64.b64encode(_os.urandom(128)).decode(),
+        "cipherText": base64.b64encode(os.urandom(40)).decode(),
+        "iv": base64.b64encode(os.urandom(128)).decode(),
     }
     symmetric = base64.b64encode(json.dumps(envelope).encode()).decode()
     ciphertext = _ring(keys["old"], OLD_PASSWORD).encrypt("real")
