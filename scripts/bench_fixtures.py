@@ -78,7 +78,7 @@ def ciphertool_keystores(folder: Path, key_size: int) -> dict[str, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     key = rsa.generate_private_key(public_exponent=65537, key_size=key_size)
     cert = self_signed(key, parse_dname("CN=bench"), 365)
-    made = {}
+    made: dict[str, Path] = {}
     for kind in CIPHERTOOL_KINDS:
         path = folder / f"ciphertool-{key_size}.{kind.lower()}"
         path.write_bytes(_serialise(kind, ALIAS, key, cert, Secret(PASSWORD), None))
@@ -232,7 +232,7 @@ class ConfigSet:
         return sum(len(text.encode()) for text in self.files.values())
 
 
-def big_toml(megabytes: int, n_secrets: int, encrypt: Callable[[str], str] | None) -> str:
+def big_toml(megabytes: float, n_secrets: int, encrypt: Callable[[str], str] | None) -> str:
     """A TOML config of about ``megabytes`` MB: many plain sections, ``n_secrets`` secrets.
 
     With ``encrypt`` the store holds ciphertexts (for resolve); without, ``[plaintext]``.
