@@ -64,7 +64,7 @@ class Resolver:
         self._environ = os.environ if environ is None else environ
         self._transformation = transformation
         self._cache: dict[str, Secret] = {}
-        self._lock = threading.RLock()
+        self._locks: dict[str, threading.Lock] = {}
 
     @property
     def aliases(self) -> list[str]:
@@ -75,7 +75,9 @@ class Resolver:
         cached = self._cache.get(alias)
         if cached is not None:
             return cached
-        with self._lock:
+        # One lock per alias: each is decrypted once, and threads asking for different
+        # aliases decrypt at the same time (pyca releases the GIL during RSA).
+        with self._locks.setdefault(alias, threading.Lock()):
             if alias not in self._cache:
                 self._cache[alias] = self._decrypt(alias, [])
             return self._cache[alias]
