@@ -24,7 +24,7 @@ from .cipher import KeyRing
 from .errors import InputError, KeyTroubleError, VaultError
 from .passwords import PasswordOptions
 from .secret import Secret
-from .store import REFERENCE, is_plaintext_entry, read_toml, store_file_for
+from .store import REFERENCE, detect_format, is_plaintext_entry, read_toml, store_file_for
 
 _ANY = re.compile(r"\$(secret|env)\{([^}]*)\}")
 
@@ -271,8 +271,6 @@ def read_config(
     path: str | os.PathLike[str], secrets: str | os.PathLike[str] | None = None
 ) -> tuple[Any, dict[str, StoreEntry]]:
     """The config's data (its inline store removed) and its secret store entries."""
-    from .formats import detect_format
-
     config = Path(path)
     format_name = detect_format(config)
     store: dict[str, StoreEntry] = {}

@@ -22,6 +22,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from .errors import UsageError
+
 REFERENCE = re.compile(r"\$secret\{([A-Za-z0-9_.-]+)\}")
 ANY_REFERENCE = re.compile(r"\$secret\{([^}]*)\}")
 ENV_REFERENCE = re.compile(r"\$env\{([^}]*)\}")
@@ -104,3 +106,33 @@ def _parse_toml(path: str, inode: int, mtime_ns: int, size: int) -> dict[str, An
 
     with open(path, "rb") as handle:
         return tomllib.load(handle)
+
+
+# The format of a config from its name. Here, not in vault.formats, so that the
+# runtime path (the resolver) knows a file's format without importing the rewriting code.
+_SUFFIXES = {
+    ".toml": "toml",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".json": "json",
+    ".ini": "ini",
+    ".cfg": "ini",
+    ".properties": "properties",
+    ".env": "env",
+    ".xml": "xml",
+}
+
+
+def detect_format(path: str | os.PathLike[str]) -> str:
+    """The format of a file from its name: ``.env`` and ``.env.*`` / ``*.env`` are dotenv."""
+    name = Path(path).name
+    if name == ".env" or name.startswith(".env."):
+        return "env"
+    suffix = Path(name).suffix.lower()
+    if suffix in _SUFFIXES:
+        return _SUFFIXES[suffix]
+    raise UsageError(
+        "unknown config format (expected .toml, .yaml/.yml, .json, .ini/.cfg, .properties, "
+        ".env or .xml)",
+        path=path,
+    )

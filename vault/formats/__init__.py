@@ -9,9 +9,9 @@ from __future__ import annotations
 import gc
 import importlib
 import os
-from pathlib import Path
 
 from ..errors import UsageError
+from ..store import detect_format as detect_format
 from ._base import Document, Edit, KeyPath, ParseError, Scalar, apply_edits
 
 __all__ = [
@@ -36,33 +36,6 @@ FORMATS = {
     "env": "dotenv",
     "xml": "xml",
 }
-
-_SUFFIXES = {
-    ".toml": "toml",
-    ".yaml": "yaml",
-    ".yml": "yaml",
-    ".json": "json",
-    ".ini": "ini",
-    ".cfg": "ini",
-    ".properties": "properties",
-    ".env": "env",
-    ".xml": "xml",
-}
-
-
-def detect_format(path: str | os.PathLike[str]) -> str:
-    """The format of a file from its name: ``.env`` and ``.env.*`` / ``*.env`` are dotenv."""
-    name = Path(path).name
-    if name == ".env" or name.startswith(".env."):
-        return "env"
-    suffix = Path(name).suffix.lower()
-    if suffix in _SUFFIXES:
-        return _SUFFIXES[suffix]
-    raise UsageError(
-        "unknown config format (expected .toml, .yaml/.yml, .json, .ini/.cfg, .properties, "
-        ".env or .xml)",
-        path=path,
-    )
 
 
 def parse(text: str, format_name: str, path: str | os.PathLike[str] | None = None) -> Document:

@@ -7,7 +7,6 @@ so JCEKS keys are not decrypted by it at load time either.
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,10 +17,6 @@ from ..errors import KeystoreFormatError, PasswordError
 from ..secret import Secret
 from . import _jks_native
 from ._model import Entry, EntryKind, Keystore, StoreKind
-
-# javaobj dumps its parser state at ERROR level on a damaged JCEKS: keep it off stderr.
-logging.getLogger("javaobj").propagate = False
-logging.getLogger("javaobj").addHandler(logging.NullHandler())
 
 
 class JceksKeystore(Keystore):
@@ -145,7 +140,13 @@ def load(path: str, data: bytes, kind: StoreKind, password: Secret | None) -> Ke
     """Load a JKS or JCEKS; with no password, entries are listed unverified."""
     if kind == "JKS":
         return load_jks(path, data, password)
+    import logging
+
     import jks
+
+    # javaobj dumps its parser state at ERROR level on a damaged JCEKS: keep it off stderr.
+    logging.getLogger("javaobj").propagate = False
+    logging.getLogger("javaobj").addHandler(logging.NullHandler())
 
     try:
         store = jks.KeyStore.loads(
