@@ -43,7 +43,7 @@ class ParseError(InputError):
         return f"{self.path}: {self.message}" if self.path is not None else self.message
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Scalar:
     """One scalar value of a document (keys are not scalars here)."""
 
