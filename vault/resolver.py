@@ -24,7 +24,14 @@ from .cipher import KeyRing
 from .errors import InputError, KeyTroubleError, VaultError
 from .passwords import PasswordOptions
 from .secret import Secret
-from .store import REFERENCE, detect_format, is_plaintext_entry, read_toml, store_file_for
+from .store import (
+    REFERENCE,
+    detect_format,
+    is_plaintext_entry,
+    read_text,
+    read_toml,
+    store_file_for,
+)
 
 _ANY = re.compile(r"\$(secret|env)\{([^}]*)\}")
 
@@ -215,19 +222,6 @@ def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def _read_text(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("no such file", path=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path=path) from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
-
-
 def _key_values(path: Path, text: str, format_name: str) -> dict[str, str]:
     """Flat key/value files (.properties, .env) through their format adapter's reader."""
     from .formats import parse
@@ -278,9 +272,9 @@ def read_config(
     if format_name == "toml":
         data = read_toml(config)
     elif format_name == "xml":
-        data = XmlSource(_read_text(config), str(config))
+        data = XmlSource(read_text(config), str(config))
     else:
-        data = _read_other(config, format_name, _read_text(config))
+        data = _read_other(config, format_name, read_text(config))
     inline = format_name in ("toml", "yaml", "json") and secrets is None
     if inline and isinstance(data, dict) and isinstance(data.get("secrets"), dict):
         table = data["secrets"]
@@ -292,7 +286,7 @@ def read_config(
         store_file = store_file_for(config, format_name, Path(secrets) if secrets else None)
         if store_file.exists():
             for alias, value in _key_values(
-                store_file, _read_text(store_file), "properties"
+                store_file, read_text(store_file), "properties"
             ).items():
                 store[alias] = StoreEntry(value, str(store_file))
     return data, store

@@ -22,7 +22,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .errors import UsageError
+from .errors import InputError, UsageError
 
 REFERENCE = re.compile(r"\$secret\{([A-Za-z0-9_.-]+)\}")
 ANY_REFERENCE = re.compile(r"\$secret\{([^}]*)\}")
@@ -136,3 +136,17 @@ def detect_format(path: str | os.PathLike[str]) -> str:
         ".env or .xml)",
         path=path,
     )
+
+
+def read_text(path: Path) -> str:
+    """A config's text: UTF-8, else latin-1 (as Java reads .properties)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("no such file", path=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path=path) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")

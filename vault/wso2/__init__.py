@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..errors import InputError
+from ..store import read_text
 
 __all__ = [
     "SECRET_CONF_KEYS",
@@ -162,7 +163,7 @@ class ProductHome:
         from ..formats.xml import parse
         from .xpath import select
 
-        root = parse(_read(self.carbon_xml), self.carbon_xml).root
+        root = parse(read_text(self.carbon_xml), self.carbon_xml).root
         for table in ("InternalKeyStore", "KeyStore"):
             base = f"//Server/Security/{table}"
             location = select(f"{base}/Location", root)
@@ -190,7 +191,7 @@ class ProductHome:
         from .xpath import compile_xpath
 
         found: list[Target] = []
-        for scalar in parse(_read(path), "properties", path).scalars():
+        for scalar in parse(read_text(path), "properties", path).scalars():
             alias, value = str(scalar.path[0]), scalar.value
 
             def bad(message: str, line: int = scalar.line, alias: str = alias) -> InputError:
@@ -222,7 +223,7 @@ class ProductHome:
             return None
         from ..formats import parse
 
-        for scalar in parse(_read(path), "properties", path).scalars():
+        for scalar in parse(read_text(path), "properties", path).scalars():
             if scalar.path[0] == ALGORITHM_KEY and scalar.value.strip():
                 return scalar.value.strip()
         return None
@@ -256,14 +257,3 @@ def detect_home(folder: str | os.PathLike[str]) -> ProductHome | None:
     """The product home at ``folder`` when it holds repository/conf/deployment.toml."""
     home = ProductHome(Path(folder).absolute())
     return home if home.deployment_toml.is_file() else None
-
-
-def _read(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path=path) from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
