@@ -87,3 +87,20 @@ def test_encrypt_refuses_two_different_entries(store: Path) -> None:
     assert code == 2 and out == b""
     assert b"the two entries of the value differ" in screen
     assert b"one-value" not in screen and b"other-value" not in screen
+
+
+def test_keystore_passwd_asks_the_new_password_twice(tmp_path: Path) -> None:
+    path = tmp_path / "k.p12"
+    create_keystore(path, "k", Secret("tty-password"))
+    env = clean_env(CIPHERTOOL_KEYSTORE_PASSWORD="tty-password")
+    code, _, screen = _on_terminal(
+        ["keystore", "passwd", str(path)], [b"new-tty-pass", b"new-tty-pass"], env
+    )
+    assert code == 0, screen
+    assert f"New password for {path}: ".encode() in screen and b"Again: " in screen
+    assert b"new-tty-pass" not in screen  # not echoed
+    from vault.keystores import load_keystore
+
+    assert load_keystore(path, Secret("new-tty-pass")).entries[0].alias == "k"
+    code, _, screen = _on_terminal(["keystore", "passwd", str(path)], [b"a1", b"b2"], env)
+    assert code == 2 and b"the two passwords differ" in screen

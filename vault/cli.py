@@ -805,7 +805,8 @@ def _given_passwords(
             raise PasswordError(f"${env} is empty")
         return Passwords(password(value, f"${env}"), None, f"--{flag}-storepass-env")
     if _stdin_is_terminal():
-        first = getpass.getpass(f"{flag.capitalize()} password for {path}: ")
+        label = "New password" if flag == "new" else "Password"
+        first = getpass.getpass(f"{label} for {path}: ")
         if confirm and getpass.getpass("Again: ") != first:
             raise UsageError("the two passwords differ")
         if not first:
