@@ -151,6 +151,32 @@ def progress(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
+class Others:
+    """How busy other processes kept the machine's cores while a stretch of the benchmark
+    ran: all busy CPU time in /proc/stat, less this process's and its children's."""
+
+    def __init__(self) -> None:
+        self.start = self._snapshot()
+
+    @staticmethod
+    def _snapshot() -> tuple[float, float, float]:
+        ticks = os.sysconf("SC_CLK_TCK")
+        try:
+            fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+            idle = int(fields[3]) + int(fields[4])  # idle, iowait
+            busy = (sum(int(f) for f in fields[:8]) - idle) / ticks
+        except (OSError, ValueError, IndexError):
+            busy = float("nan")
+        own = time.process_time() + _children_cpu()
+        return busy, own, time.perf_counter()
+
+    def cores(self) -> float:
+        """Cores the other processes kept busy on average since this was made."""
+        busy, own, wall = self._snapshot()
+        b0, o0, w0 = self.start
+        return max(0.0, (busy - b0) - (own - o0)) / max(wall - w0, 1e-9)
+
+
 def side_by_side(runs: dict[str, Run], repeats: int) -> dict[str, Measured]:
     """Each run ``repeats`` times, the runs interleaved; each run times itself (so that
     it can set up, untimed, before it starts the clock)."""
@@ -643,7 +669,9 @@ def both_cores(bench: Bench) -> None:
         f"both cores: N={n} decryptions, JKS, wall s (x the single-thread floor)",
         ["", "floor", "2 threads", "2 processes", "vault, 2 threads", "reps"],
     )
+    others = Others()
     rows = [_both_cores_case(bench, bits, n) for bits in bench.plan.key_sizes]
+    busy = others.cores()
     for r in rows:
         base = r["floor"]
         table.add(
@@ -656,8 +684,9 @@ def both_cores(bench: Bench) -> None:
         )
     table.note("2 processes: a fork pool, its start included; vault, 2 threads: the LazySecrets")
     table.note("of one load read by two threads, each revealing half the aliases; wall seconds")
-    table.note("(the point here), so a job on the other core shows")
-    bench.report.results["both_cores"] = rows
+    table.note("(the point here), so a job on the other core shows: meanwhile other processes")
+    table.note(f"kept {busy:.2f} of the {os.cpu_count()} cores busy")
+    bench.report.results["both_cores"] = {"runs": rows, "other_processes_cores": busy}
 
 
 # -- keystore load ----------------------------------------------------------------------
@@ -1249,6 +1278,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report.results.update(
         machine=machine(), vault=vault.__version__, plan=plan.describe(), started=when
     )
+    others = Others()
     with tempfile.TemporaryDirectory(prefix="ciphertool-bench-") as tmp:
         bench = Bench(plan, Path(tmp), report)
         for name, section in SECTIONS:
@@ -1261,11 +1291,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 report.table(f"{name}: FAILED ({type(exc).__name__}: {exc})", [""])
                 report.results.setdefault("failed", {})[name] = f"{type(exc).__name__}: {exc}"
     elapsed = time.perf_counter() - started
+    busy = others.cores()
     report.results["elapsed_seconds"] = elapsed
+    report.results["other_processes_cores"] = busy
     report.results["goals"] = [g.__dict__ for g in report.goals]
     Path(args.out).write_text(json.dumps(report.results, indent=2, default=str) + "\n")
     print(f"machine: {report.results['machine']}")
-    print(f"run: {plan.describe()}, {when}, {elapsed / 60:.1f} min\n")
+    print(
+        f"run: {plan.describe()}, {when}, {elapsed / 60:.1f} min; other processes kept "
+        f"{busy:.2f} of the {os.cpu_count()} cores busy meanwhile\n"
+    )
     for table in report.tables:
         print(table.render() + "\n")
     if report.goals:
