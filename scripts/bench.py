@@ -337,6 +337,26 @@ def machine() -> str:
     )
 
 
+def code_version() -> str:
+    """The commit measured, with "+changes" when vault/ differs from it."""
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "vault"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return head + (" +changes in vault/" if dirty else "")
+
+
 # -- fixtures shared by the sections ------------------------------------------------------
 
 
@@ -1276,7 +1296,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     report.results.update(
-        machine=machine(), vault=vault.__version__, plan=plan.describe(), started=when
+        machine=machine(),
+        vault=vault.__version__,
+        commit=code_version(),
+        plan=plan.describe(),
+        started=when,
     )
     others = Others()
     with tempfile.TemporaryDirectory(prefix="ciphertool-bench-") as tmp:
@@ -1298,7 +1322,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     Path(args.out).write_text(json.dumps(report.results, indent=2, default=str) + "\n")
     print(f"machine: {report.results['machine']}")
     print(
-        f"run: {plan.describe()}, {when}, {elapsed / 60:.1f} min; other processes kept "
+        f"run: {plan.describe()} of {report.results['commit']}, {when}, {elapsed / 60:.1f} min;"
+        " other processes kept "
         f"{busy:.2f} of the {os.cpu_count()} cores busy meanwhile\n"
     )
     for table in report.tables:
