@@ -147,11 +147,6 @@ def failpoint() -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def fsync_dir(directory: Path) -> None:
-    """Make the renames in ``directory`` durable."""
-    _fsync_dir(directory)
-
-
 def write_new(path: Path, data: bytes, mode: int) -> None:
     """Write ``path`` (which must not exist) and fsync it, mode 0600 until it is complete."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, NEW_FILE_MODE)

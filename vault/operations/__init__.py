@@ -102,13 +102,18 @@ def settle(paths: Sequence[Path]) -> list[str]:
 
 
 @contextlib.contextmanager
-def _session(paths: Sequence[Path], options: Options) -> Iterator[Workspace]:
-    """Settle any interrupted rotation, lock every config and store file, then read them:
-    nothing changes under the run."""
+def _session(
+    paths: Sequence[Path], options: Options, *, writes: bool = True
+) -> Iterator[Workspace]:
+    """Lock every config and store file, then read them: nothing changes under the run.
+    A run that ``writes`` first settles any interrupted rotation and clears what a dead
+    run left; a run that only reads (a dry run) changes nothing, not even that."""
     stores = [store_file_for(p, detect_format(p), options.secrets) for p in paths]
-    settle([*paths, *stores])
+    if writes:
+        settle([*paths, *stores])
     with locked([*paths, *stores]):
-        atomic.clean_leftovers([*paths, *stores])
+        if writes:
+            atomic.clean_leftovers([*paths, *stores])
         yield Workspace.read(paths, options)
 
 

@@ -106,16 +106,21 @@ def write(file: ConfigFile) -> bool:
         atomic.create(file.path, data)
         file.exists = True
     else:
-        _check_writable(file.path)
-        current = file.path.read_bytes()
-        if current != file.text.encode(file.encoding):
-            raise InputError(
-                "changed while this run was working on it; nothing written", path=file.path
-            )
+        check_unchanged(file)
         atomic.replace(file.path, data)
     file.document = parse(new, file.format_name, file.path)
     file.edits = []
     return True
+
+
+def check_unchanged(file: ConfigFile) -> None:
+    """Refuse to rewrite a file that is read-only, a symbolic link, gone, or no longer
+    the text this run read (someone else's edit is never overwritten)."""
+    _check_writable(file.path)
+    if file.path.read_bytes() != file.text.encode(file.encoding):
+        raise InputError(
+            "changed while this run was working on it; nothing written", path=file.path
+        )
 
 
 def check_writable(files: Sequence[ConfigFile]) -> None:

@@ -23,8 +23,8 @@ from ..cipher import KeyRing, Opened, envelope_kind
 from ..errors import InputError, KeyTroubleError, VaultError
 from ..formats import Scalar, detect_format, parse
 from ..store import REFERENCE, is_plaintext_entry, store_file_for
-from . import Options, Workspace, aliases, settle
-from ._files import ConfigFile, locked
+from . import Options, Workspace, _session, aliases
+from ._files import ConfigFile, check_unchanged, locked
 
 __all__ = ["Step", "rollback", "rotate"]
 
@@ -66,15 +66,8 @@ def rotate(
     secret no key can read raises :class:`KeyTroubleError` naming them and
     changes nothing.
     """
-    paths = [Path(f) for f in files]
     to = new.entries[0].thumbprint
-    stores = [store_file_for(p, detect_format(p), options.secrets) for p in paths]
-    if not dry_run:
-        settle([*paths, *stores])
-    with locked([*paths, *stores]):
-        if not dry_run:
-            atomic.clean_leftovers([*paths, *stores])
-        space = Workspace.read(paths, options)
+    with _session([Path(f) for f in files], options, writes=not dry_run) as space:
         work = [
             (store, alias, scalar)
             for store in space.stores.values()
@@ -151,12 +144,7 @@ def _commit(space: Workspace) -> None:
             continue
         text = store.new_text()
         parse(text, store.format_name, store.path)  # the new file must read back
-        if store.path.is_symlink():
-            raise InputError("is a symbolic link; rotate its target instead", path=store.path)
-        if store.path.read_bytes() != store.text.encode(store.encoding):
-            raise InputError(
-                "changed while this run was working on it; nothing changed", path=store.path
-            )
+        check_unchanged(store)
         changes[store.path] = text.encode(store.encoding)
     if changes:
         atomic.replace_all(changes)
