@@ -362,10 +362,7 @@ def _new_password(path: str, options: PasswordOptions) -> Passwords:
     except MissingPasswordError:
         if not _stdin_is_terminal():
             raise
-    first = getpass.getpass(f"New password for {path}: ")
-    if getpass.getpass("Again: ") != first:
-        raise UsageError("the two passwords differ")
-    return Passwords(Secret(first), None, "prompt")
+    return _prompt_password(path, "New password", confirm=True)
 
 
 def _open_listing(path: str, storetype: str | None, options: PasswordOptions) -> Any:
@@ -792,29 +789,28 @@ def _given_passwords(
     The current keystore's sources (environment, password files) are not
     consulted: they hold the current keystore's password.
     """
-    from .passwords import password, read_password_file
+    from .passwords import given_passwords
 
-    if file:
-        lines = read_password_file(file)
-        return Passwords(lines[0], lines[1] if len(lines) > 1 else None, f"--{flag}-storepass-file")
-    if env:
-        value = os.environ.get(env)
-        if value is None:
-            raise UsageError(f"--{flag}-storepass-env names ${env}, which is not set")
-        if not value:
-            raise PasswordError(f"${env} is empty")
-        return Passwords(password(value, f"${env}"), None, f"--{flag}-storepass-env")
+    given = given_passwords(file, env, flag=f"--{flag}-storepass")
+    if given is not None:
+        return given
     if _stdin_is_terminal():
-        label = "New password" if flag == "new" else "Password"
-        first = getpass.getpass(f"{label} for {path}: ")
-        if confirm and getpass.getpass("Again: ") != first:
-            raise UsageError("the two passwords differ")
-        if not first:
-            raise PasswordError("no password entered")
-        return Passwords(password(first), None, "prompt")
+        return _prompt_password(path, "New password" if flag == "new" else "Password", confirm)
     raise MissingPasswordError(
         f"no password for {path}; use --{flag}-storepass-file or --{flag}-storepass-env"
     )
+
+
+def _prompt_password(path: str, label: str, confirm: bool) -> Passwords:
+    """A hidden prompt on the terminal; a new password is asked twice."""
+    from .passwords import password
+
+    first = getpass.getpass(f"{label} for {path}: ")
+    if confirm and getpass.getpass("Again: ") != first:
+        raise UsageError("the two passwords differ")
+    if not first:
+        raise PasswordError("no password entered")
+    return Passwords(password(first), None, "prompt")
 
 
 def _rotation_rings(paths: list[Path], kwargs: dict[str, Any]) -> tuple[Any, Any]:

@@ -147,6 +147,24 @@ def _explicit_key(options: PasswordOptions, environ: Mapping[str, str]) -> Secre
     return None
 
 
+def given_passwords(
+    file: str | None,
+    env_name: str | None,
+    *,
+    flag: str = "--storepass",
+    environ: Mapping[str, str] | None = None,
+) -> Passwords | None:
+    """The passwords a ``FLAG-file`` (line 1 the store's, line 2 the key's) or a
+    ``FLAG-env`` variable gives; None when neither flag was used."""
+    if file:
+        lines = read_password_file(file)
+        return Passwords(lines[0], lines[1] if len(lines) > 1 else None, f"{flag}-file")
+    if env_name:
+        env = os.environ if environ is None else environ
+        return Passwords(_env(env, env_name, f"{flag}-env"), None, f"{flag}-env")
+    return None
+
+
 def find_passwords(
     keystore: str | os.PathLike[str] | None,
     options: PasswordOptions | None = None,
@@ -166,10 +184,9 @@ def find_passwords(
         key = explicit_key if explicit_key is not None else (lines[1] if len(lines) > 1 else None)
         return Passwords(lines[0], key, source)
 
-    if options.storepass_file:
-        return found(read_password_file(options.storepass_file), "--storepass-file")
-    if options.storepass_env:
-        return found([_env(env, options.storepass_env, "--storepass-env")], "--storepass-env")
+    given = given_passwords(options.storepass_file, options.storepass_env, environ=env)
+    if given is not None:
+        return found([given.store, *([given.key] if given.key else [])], given.source)
     if env.get(ENV_STORE):
         return found([password(env[ENV_STORE], f"${ENV_STORE}")], ENV_STORE)
     home = env.get(ENV_HOME)
