@@ -41,6 +41,7 @@ __all__ = [
     "change",
     "check",
     "configure",
+    "encrypt_entries",
     "list_aliases",
     "protect",
     "settle",
@@ -138,15 +139,24 @@ def configure(
     done: dict[str, list[str]] = {}
     with _session(_paths_of(files), options) as space:
         for store in space.stores.values():
-            for alias, scalar in aliases(store).items():
-                if scalar.is_string and is_plaintext_entry(scalar.value):
-                    plaintext = Secret(plaintext_of(scalar.value))
-                    ciphertext = ring.encrypt(
-                        plaintext, format=options.format, transformation=options.transformation
-                    )
-                    store.edits.append(store.document.replace(scalar, ciphertext))
-                    done.setdefault(str(store.path), []).append(alias)
+            encrypted = encrypt_entries(store, ring, options.format, options.transformation)
+            if encrypted:
+                done[str(store.path)] = encrypted
         space.write()
+    return done
+
+
+def encrypt_entries(
+    store: ConfigFile, ring: KeyRing, format: Format, transformation: str
+) -> list[str]:
+    """Edits encrypting every ``[plaintext]`` entry of ``store``; the aliases encrypted."""
+    done = []
+    for alias, scalar in aliases(store).items():
+        if scalar.is_string and is_plaintext_entry(scalar.value):
+            plaintext = Secret(plaintext_of(scalar.value))
+            ciphertext = ring.encrypt(plaintext, format=format, transformation=transformation)
+            store.edits.append(store.document.replace(scalar, ciphertext))
+            done.append(alias)
     return done
 
 

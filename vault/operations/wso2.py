@@ -30,10 +30,9 @@ from ..cipher import PKCS1, KeyRing, canonical_transformation, envelope_kind
 from ..errors import InputError, UsageError, VaultError
 from ..formats import Edit, parse
 from ..formats.xml import ALIASED_VALUE, SECRET_ALIAS, SVNS_NAMESPACE, XmlDocument
-from ..secret import Secret
-from ..store import is_plaintext_entry, plaintext_of
+from ..store import is_plaintext_entry
 from ..wso2 import ProductHome, Target, secret_conf_entries
-from . import Options, Workspace, _session, aliases
+from . import Options, Workspace, _session, aliases, encrypt_entries
 from ._files import ConfigFile, check_writable, locked, read_config, write
 
 log = logging.getLogger("vault.operations.wso2")
@@ -143,15 +142,9 @@ def configure_home(
                     report.aliased.setdefault(str(target.file), []).append(target.alias)
             _mark_roots([configs[f] for f in xml_files])
             for store in stores:
-                for alias, scalar in aliases(store).items():
-                    if scalar.is_string and is_plaintext_entry(scalar.value):
-                        ciphertext = ring.encrypt(
-                            Secret(plaintext_of(scalar.value)),
-                            format=options.format,
-                            transformation=effective,
-                        )
-                        store.edits.append(store.document.replace(scalar, ciphertext))
-                        report.encrypted.setdefault(str(store.path), []).append(alias)
+                encrypted = encrypt_entries(store, ring, options.format, effective)
+                if encrypted:
+                    report.encrypted[str(store.path)] = encrypted
             conf = _secret_conf_file(secret_conf, key, effective if record else None)
             if report.without_secret:
                 log.warning(
