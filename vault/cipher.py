@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING, Literal, NamedTuple, Protocol
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from .errors import DecryptionError, MalformedCiphertextError, NoKeyError, UsageError
@@ -38,6 +37,14 @@ from .secret import Secret
 
 if TYPE_CHECKING:
     from cryptography import x509
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+
+def _aes_gcm(key: bytes) -> AESGCM:
+    """AES-GCM, imported on first use: most services never open a hybrid value."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    return AESGCM(key)
 
 
 OAEP_SHA1 = "RSA/ECB/OAEPwithSHA1andMGF1Padding"
@@ -257,9 +264,9 @@ class KeyRing:
             raise UsageError(f"unknown format '{format}' (self-contained or plain)")
         if transformation == PKCS1 and not self._warned_pkcs1:
             self._warned_pkcs1 = True  # once per ring: a run over many values says it once
-            import logging
+            from . import _log
 
-            logging.getLogger("vault.cipher").warning(
+            _log.logger("vault.cipher").warning(
                 "encrypting with PKCS#1 v1.5 padding (%s): use it only for WSO2 "
                 "compatibility; OAEP is the default for a reason",
                 PKCS1,
@@ -285,9 +292,9 @@ class KeyRing:
                     "tpd": THUMBPRINT_DIGEST,
                 }
             )
-        aes_key = AESGCM.generate_key(bit_length=256)
+        aes_key = os.urandom(32)
         iv = os.urandom(12)
-        sealed = AESGCM(aes_key).encrypt(iv, data, None)
+        sealed = _aes_gcm(aes_key).encrypt(iv, data, None)
         wrapped = public.encrypt(aes_key, _padding(transformation))
         return _dumps(
             {
@@ -396,7 +403,7 @@ class KeyRing:
                     aes_key = _rsa_decrypt(self._private(entry), wrapped, kt)
                     if len(aes_key) != 32:
                         continue
-                    secret = _text(AESGCM(aes_key).decrypt(iv, c, None))
+                    secret = _text(_aes_gcm(aes_key).decrypt(iv, c, None))
                     return Opened(secret, "hybrid", kt, entry.thumbprint)
                 except (ValueError, InvalidTag):
                     continue
@@ -425,7 +432,7 @@ class KeyRing:
             )
         for label, key in keys:
             try:
-                secret = _text(AESGCM(key).decrypt(iv, c, None))
+                secret = _text(_aes_gcm(key).decrypt(iv, c, None))
             except InvalidTag:
                 continue
             return Opened(secret, "symmetric", AES_GCM, label)

@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import sys
-import warnings
 from collections.abc import Callable
 from datetime import UTC
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__
+from . import __version__, _entry
 from . import _wso2_cli as _wso2
 from .errors import (
     EXIT_BAD_INPUT,
@@ -28,27 +27,12 @@ from .errors import (
     MissingPasswordError,
     PasswordError,
     UsageError,
-    VaultError,
 )
 from .passwords import PasswordOptions, Passwords, find_passwords
 from .secret import Secret
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("vault.cli")
-
-
-class _OneLine(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        return f"ciphertool: {record.levelname.lower()}: {record.getMessage()}"
-
-
-def _setup_logging(verbose: bool) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_OneLine())
-    root = logging.getLogger("vault")
-    root.handlers[:] = [handler]
-    root.setLevel(logging.DEBUG if verbose else logging.WARNING)
-    root.propagate = False
 
 
 def _password_options(function: F) -> F:
@@ -159,26 +143,12 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except VaultError as exc:
-            click.echo(f"ciphertool: error: {exc}", err=True)
-            ctx.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            click.echo("ciphertool: interrupted", err=True)
-            ctx.exit(130)
         except click.UsageError as exc:
             _usage_error(ctx, exc)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
-        except BrokenPipeError:
-            ctx.exit(EXIT_BAD_INPUT)
         except BaseException as exc:  # pyo3's PanicException is not an Exception
-            if isinstance(exc, SystemExit | GeneratorExit):
-                raise
-            # The message of an unexpected error may quote data; the type does not.
-            click.echo(
-                f"ciphertool: internal error ({type(exc).__name__}); please report it", err=True
-            )
-            ctx.exit(70)
+            ctx.exit(_entry.exit_code_for(exc))
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -192,10 +162,7 @@ def main(verbose: bool) -> None:
     private key. Exit codes: 0 done, 1 problems found, 2 bad usage or input,
     3 key trouble (password, alias, no key, decryption failed).
     """
-    _setup_logging(verbose)
-    # pyca warns about odd certificates (e.g. negative serials) on stderr; they are listed as is.
-    warnings.filterwarnings("ignore", module=r"cryptography\..*")
-    warnings.filterwarnings("ignore", message=".*serial number.*")
+    _entry.start(verbose)
 
 
 # -- encrypt / decrypt -----------------------------------------------------
@@ -960,34 +927,12 @@ def rotate(
 # -- runtime ------------------------------------------------------------------------
 
 
-def _vault_for(files: list[Path], kwargs: dict[str, Any]) -> Any:
-    from .keysource import open_key_ring
-    from .resolver import Vault
-
-    return Vault(open_key_ring(_spec_for(files, kwargs), _pw(kwargs), need_private=True))
-
-
-def _exports(files: list[Path], vault: Any, prefix: str) -> dict[str, str]:
-    """What exec exports: a .env file's own variables, resolved, and every store alias."""
-    from .resolver import env_name
-
-    exported: dict[str, str] = {}
-    for path in files:
-        data, resolver = vault.resolver(path)
-        for alias in resolver.aliases:
-            exported[env_name(alias, prefix)] = resolver.secret(alias).reveal()
-        if path.name == ".env" or path.suffix == ".env" or path.name.startswith(".env."):
-            for key, value in resolver.resolve(data).items():
-                exported[prefix + key] = value
-    return exported
-
-
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option(
     "--output",
     "-o",
-    type=click.Choice(["json", "env"]),
+    type=click.Choice(_entry.OUTPUTS),
     default="json",
     show_default=True,
     help="json: the whole document resolved; env: the secrets as NAME='value' lines.",
@@ -1001,19 +946,7 @@ def resolve(file: str, output: str, env_prefix: str, **kwargs: Any) -> None:
     resolved: an unknown alias, a ciphertext no key decrypts, a store entry
     still [plaintext], an unset $env{}. Never prints the alias in its place.
     """
-    import shlex
-
-    paths = _config_paths((file,))
-    vault = _vault_for(paths, kwargs)
-    if output == "json":
-        data = vault.load(paths[0])
-        if isinstance(data, str):  # an XML config: itself, resolved
-            click.echo(data, nl=False)
-            return
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
-        return
-    for name, value in sorted(_exports(paths, vault, env_prefix).items()):
-        click.echo(f"{name}={shlex.quote(value)}")
+    _entry.resolve(file, output, env_prefix, kwargs)
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
@@ -1033,19 +966,4 @@ def exec(args: tuple[str, ...], env_prefix: str, **kwargs: Any) -> None:
     Example:
       ciphertool exec deployment.toml -- java -jar app.jar
     """
-    if "--" not in args:
-        raise UsageError("exec needs FILE... -- CMD ARGS...")
-    split = args.index("--")
-    files, command = list(args[:split]), list(args[split + 1 :])
-    if not files or not command:
-        raise UsageError("exec needs at least one FILE before -- and a CMD after it")
-    paths = _config_paths(tuple(files))
-    vault = _vault_for(paths, kwargs)
-    environment = dict(os.environ)
-    environment.update(_exports(paths, vault, env_prefix))
-    sys.stdout.flush()
-    sys.stderr.flush()
-    try:
-        os.execvpe(command[0], command, environment)
-    except OSError as exc:
-        raise UsageError(f"cannot run '{command[0]}': {exc.strerror}") from None
+    _entry.exec_command(args, env_prefix, kwargs)

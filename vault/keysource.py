@@ -208,7 +208,7 @@ class _OtherKeys:
     def secret_keys(self) -> list[tuple[str, bytes]]:
         """Every secret-key entry of the keystores, decrypted on first use."""
         if self._secret_keys is None:
-            import logging
+            from . import _log
 
             self._secret_keys = []
             for store, password in self._stores:
@@ -218,7 +218,7 @@ class _OtherKeys:
                     try:
                         key = store.secret_key(entry.alias, password)
                     except VaultError as exc:
-                        logging.getLogger("vault.keysource").debug(
+                        _log.logger("vault.keysource").debug(
                             "%s#%s: %s", store.path, entry.alias, exc
                         )
                         continue
@@ -232,9 +232,9 @@ class _OtherKeys:
             try:
                 self._found[tp] = key_entry(store, alias, password, True)
             except VaultError as exc:  # another key password, or not RSA: not a candidate
-                import logging
+                from . import _log
 
-                logging.getLogger("vault.keysource").debug("%s#%s: %s", store.path, alias, exc)
+                _log.logger("vault.keysource").debug("%s#%s: %s", store.path, alias, exc)
                 self._found[tp] = None
         return self._found[tp]
 

@@ -26,9 +26,9 @@ from .secret import Secret
 
 
 def _warn(message: str, *args: object) -> None:
-    import logging
+    from . import _log
 
-    logging.getLogger("vault.passwords").warning(message, *args)
+    _log.logger("vault.passwords").warning(message, *args)
 
 
 ENV_STORE = "CIPHERTOOL_KEYSTORE_PASSWORD"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import re
-import threading
+from _thread import LockType, allocate_lock
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -71,7 +71,7 @@ class Resolver:
         self._environ = os.environ if environ is None else environ
         self._transformation = transformation
         self._cache: dict[str, Secret] = {}
-        self._locks: dict[str, threading.Lock] = {}
+        self._locks: dict[str, LockType] = {}
 
     @property
     def aliases(self) -> list[str]:
@@ -84,7 +84,7 @@ class Resolver:
             return cached
         # One lock per alias: each is decrypted once, and threads asking for different
         # aliases decrypt at the same time (pyca releases the GIL during RSA).
-        with self._locks.setdefault(alias, threading.Lock()):
+        with self._locks.setdefault(alias, allocate_lock()):
             if alias not in self._cache:
                 self._cache[alias] = self._decrypt(alias, [])
             return self._cache[alias]

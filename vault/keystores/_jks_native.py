@@ -9,12 +9,12 @@ JCEKS, whose keys use 3DES, still goes through pyjks.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 import struct
 import time
 from typing import NamedTuple
+
+from ._model import compare_digest, sha1
 
 MAGIC = b"\xfe\xed\xfe\xed"
 WHITENING = b"Mighty Aphrodite"
@@ -102,8 +102,8 @@ def load(data: bytes, password: str | None) -> list[RawEntry]:
     if reader.pos != len(data):
         raise JksFormatError("trailing bytes")
     if password is not None:
-        expected = hashlib.sha1(_password_bytes(password) + WHITENING + body).digest()
-        if not hmac.compare_digest(expected, digest):
+        expected = sha1(_password_bytes(password) + WHITENING + body)
+        if not compare_digest(expected, digest):
             raise JksPasswordError("integrity check failed")
     return entries
 
@@ -112,7 +112,7 @@ def _keystream_xor(data: bytes, seed: bytes, password: bytes) -> bytes:
     stream = bytearray()
     block = seed
     while len(stream) < len(data):
-        block = hashlib.sha1(password + block).digest()
+        block = sha1(password + block)
         stream += block
     size = len(data)
     return (int.from_bytes(data, "big") ^ int.from_bytes(stream[:size], "big")).to_bytes(
@@ -145,7 +145,7 @@ def unprotect(epki: bytes, password: str) -> bytes:
     seed, body, check = payload[:20], payload[20:-20], payload[-20:]
     secret = _password_bytes(password)
     key = _keystream_xor(body, seed, secret)
-    if not hmac.compare_digest(hashlib.sha1(secret + key).digest(), check):
+    if not compare_digest(sha1(secret + key), check):
         raise JksPasswordError("wrong key password")
     return key
 
@@ -154,7 +154,7 @@ def protect(pkcs8: bytes, password: str) -> bytes:
     """An EncryptedPrivateKeyInfo holding ``pkcs8`` under Sun's key protector."""
     seed = os.urandom(20)
     secret = _password_bytes(password)
-    payload = seed + _keystream_xor(pkcs8, seed, secret) + hashlib.sha1(secret + pkcs8).digest()
+    payload = seed + _keystream_xor(pkcs8, seed, secret) + sha1(secret + pkcs8)
     algorithm = _tlv(0x30, KEY_PROTECTOR_OID_DER + b"\x05\x00")
     return _tlv(0x30, algorithm + _tlv(0x04, payload))
 
@@ -192,5 +192,5 @@ def dump(entries: list[RawEntry], password: str) -> bytes:
                 + struct.pack(">I", len(entry.certificates[0]))
                 + entry.certificates[0]
             )
-    out += hashlib.sha1(_password_bytes(password) + WHITENING + bytes(out)).digest()
+    out += sha1(_password_bytes(password) + WHITENING + bytes(out))
     return bytes(out)

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import hashlib
 from abc import ABC, abstractmethod
-from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from ..errors import AliasError, KeystoreFormatError
 from ..secret import Secret
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 EntryKind = Literal["private-key", "trusted-cert", "secret-key"]
 StoreKind = Literal["JKS", "JCEKS", "PKCS12", "PEM"]
@@ -27,7 +28,23 @@ def thumbprint(certificate: x509.Certificate | bytes) -> str:
         from cryptography.hazmat.primitives.serialization import Encoding
 
         certificate = certificate.public_bytes(Encoding.DER)
-    return hashlib.sha1(certificate).hexdigest().upper()
+    return sha1(certificate).hex().upper()
+
+
+def compare_digest(a: bytes, b: bytes) -> bool:
+    """``hmac.compare_digest`` (the same C function) without importing ``hmac``, which
+    loads ``hashlib`` (see :func:`sha1`)."""
+    from _operator import _compare_digest
+
+    return _compare_digest(a, b)
+
+
+def sha1(data: bytes) -> bytes:
+    """SHA-1 through ``cryptography``, already loaded: ``hashlib`` would cost the runtime
+    path the import of Python's own OpenSSL binding (about 3 ms per start)."""
+    digest = hashes.Hash(hashes.SHA1())
+    digest.update(data)
+    return digest.finalize()
 
 
 def parse_certificate(der: bytes, path: str | None = None) -> x509.Certificate:

@@ -8,15 +8,17 @@ so JCEKS keys are not decrypted by it at load time either.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from ..errors import KeystoreFormatError, PasswordError
 from ..secret import Secret
 from . import _jks_native
 from ._model import Entry, EntryKind, Keystore, StoreKind
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 
 class JceksKeystore(Keystore):

@@ -1,0 +1,30 @@
+"""Loggers on demand.
+
+The runtime path imports :mod:`logging` only when it has something to say,
+and the command line gets to format the first message all the same: it
+registers its set-up with :func:`before_first_use` instead of importing
+logging at every start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import logging
+
+_pending: list[Callable[[], None]] = []
+
+
+def before_first_use(setup: Callable[[], None]) -> None:
+    """Run ``setup`` before the first logger is handed out (replacing any pending one)."""
+    _pending[:] = [setup]
+
+
+def logger(name: str) -> logging.Logger:
+    import logging
+
+    while _pending:
+        _pending.pop()()
+    return logging.getLogger(name)
