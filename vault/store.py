@@ -108,13 +108,17 @@ def _parse_toml(path: str, inode: int, mtime_ns: int, size: int) -> dict[str, An
     import tomllib
 
     with open(path, "rb") as handle:
-        data = handle.read()
-    return tomllib.loads(literal_base64_strings(data.decode()))
+        text = handle.read().decode()
+    try:
+        return tomllib.loads(literal_base64_strings(text))
+    except tomllib.TOMLDecodeError:
+        return tomllib.loads(text)  # the error as the text has it (see below)
 
 
 # A key/value line whose value is a "basic string" of Base64, as every ciphertext is.
+_KEY = r"""(?:[A-Za-z0-9_-]+|"[A-Za-z0-9_.-]*"|'[A-Za-z0-9_.-]*')"""
 _BASE64_VALUE = re.compile(
-    r'^([ \t]*[A-Za-z0-9_-]+(?:[ \t]*\.[ \t]*[A-Za-z0-9_-]+)*[ \t]*=[ \t]*)"([A-Za-z0-9+/=]{16,})"',
+    rf'^([ \t]*{_KEY}(?:[ \t]*\.[ \t]*{_KEY})*[ \t]*=[ \t]*)"([A-Za-z0-9+/=]{{16,}})"',
     re.MULTILINE,
 )
 
@@ -126,12 +130,14 @@ def literal_base64_strings(text: str) -> str:
     a 50-secret deployment.toml is mostly ciphertext: that loop was the
     largest cost of a service start after the RSA work itself. A literal
     string is read with one ``str.find``. The value is the same, since Base64
-    holds no quote, backslash or control character, and so is every position
-    in the text, so an error names the same line and column.
+    holds no quote, backslash or control character.
 
     Only when the document has no multi-line strings does every line begin
     outside any string or comment; only then is the quote after ``key =`` at
     the start of a line sure to open a string. Otherwise the text is kept.
+    A document that does not parse still does not parse, but the message may
+    differ (a string left open on an earlier line meets the new quote), so
+    callers parse the text as it is again for the error.
     """
     if '"""' in text or "'''" in text:
         return text
