@@ -5,9 +5,12 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import Run, assert_clean_error, clean_env
 from vault.cipher import (
@@ -17,6 +20,7 @@ from vault.cipher import (
     KeyEntry,
     KeyRing,
     envelope_kind,
+    flat_json_object,
     max_block_plaintext,
 )
 from vault.errors import DecryptionError, MalformedCiphertextError, NoKeyError, UsageError
@@ -283,3 +287,41 @@ def test_unknown_transformation_option(run: Run, stores: dict[str, Path]) -> Non
         env=clean_env(CIPHERTOOL_KEYSTORE_PASSWORD=PW.reveal()),
     )
     assert_clean_error(result, 2, "unknown transformation 'RSA/ECB/NoPadding'")
+
+
+_JSONISH = st.text(alphabet='{}":,\\ abc\x00\x7fé', max_size=40)
+
+
+@settings(max_examples=int(os.environ.get("VAULT_FUZZ_EXAMPLES", "500")), deadline=None)
+@given(
+    st.one_of(
+        _JSONISH,
+        _JSONISH.map(lambda t: '{"' + t + '"}'),
+        st.dictionaries(_JSONISH, _JSONISH).map(lambda d: json.dumps(d, separators=(",", ":"))),
+    )
+)
+def test_the_flat_envelope_reader_agrees_with_json(text: str) -> None:
+    fast = flat_json_object(text.encode("utf-8"))
+    try:
+        value = json.loads(text)
+    except ValueError:
+        assert fast is None
+        return
+    if fast is not None:
+        assert fast == value
+    # Every compact object of plain strings is read without json (strings holding
+    # ',' or ':' may not be: envelopes have none).
+    compact = isinstance(value, dict) and json.dumps(value, separators=(",", ":")) == text
+    if compact and all(isinstance(v, str) for v in value.values()):
+        plain = not any(c in text[1:-1].replace('","', "").replace('":"', "") for c in ",:")
+        if value and plain and text.isprintable() and "\\" not in text:
+            assert fast is not None
+
+
+def test_the_flat_envelope_reader_reads_what_encrypt_writes(ring: KeyRing) -> None:
+    for value in ("short", "h" * 400):
+        raw = base64.b64decode(ring.encrypt(value))
+        assert flat_json_object(raw) == json.loads(raw)
+    assert flat_json_object(b'{"a":"b","a":"c"}') is None
+    assert flat_json_object(b'{"a": "b"}') is None
+    assert flat_json_object(b'{"a":"\\u0062"}') is None

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import os
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Literal, NamedTuple, Protocol
@@ -178,6 +177,8 @@ def _unb64(text: str, what: str) -> bytes:
 
 
 def _dumps(envelope: dict[str, str]) -> str:
+    import json
+
     return _b64(json.dumps(envelope, separators=(",", ":")).encode("utf-8"))
 
 
@@ -464,6 +465,11 @@ def _json_envelope(raw: bytes) -> dict[str, object] | None:
     """The envelope's fields, or None when the bytes are a plain RSA block."""
     if not raw.lstrip().startswith(b"{"):
         return None
+    flat = flat_json_object(raw)
+    if flat is not None:
+        return flat
+    import json
+
     try:
         value = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
@@ -471,6 +477,28 @@ def _json_envelope(raw: bytes) -> dict[str, object] | None:
     if not isinstance(value, dict):
         raise MalformedCiphertextError("the ciphertext's JSON is not an object")
     return value
+
+
+def flat_json_object(raw: bytes) -> dict[str, object] | None:
+    """``json.loads`` for the one shape envelopes are written in, ``{"k":"v",...}``
+    (printable ASCII, no escapes, no spaces, no repeated key); None for anything
+    else, which ``json.loads`` then decides. Importing :mod:`json` is about 1.5 ms
+    of every service start; this reads all the resolver meets without it."""
+    if raw[:2] != b'{"' or raw[-2:] != b'"}' or b"\\" in raw:
+        return None
+    try:
+        text = raw.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    if not text.isprintable():
+        return None
+    fields: dict[str, object] = {}
+    for part in text[2:-2].split('","'):
+        key, colon, value = part.partition('":"')
+        if not colon or '"' in key or '"' in value or key in fields:
+            return None
+        fields[key] = value
+    return fields
 
 
 def _is_symmetric(envelope: dict[str, object]) -> bool:
