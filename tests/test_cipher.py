@@ -236,7 +236,8 @@ def test_encrypt_decrypt_on_the_command_line(
     run: Run, stores: dict[str, Path], tmp_path: Path
 ) -> None:
     env = clean_env(CIPHERTOOL_KEYSTORE_PASSWORD=PW.reveal())
-    value = "line one\nlíne two ✓"
+    # An escape sequence too: a value reaches a pipe as it is (click.echo would strip it).
+    value = "line one\nlíne two ✓ \x1b[31mred\x1b[0m"
     encrypted = run("encrypt", "--keystore", str(stores["old"]), input=value + "\n", env=env)
     assert encrypted.returncode == 0, encrypted.stderr
     ciphertext = encrypted.stdout.strip()

@@ -98,6 +98,14 @@ def _pw(kwargs: dict[str, Any]) -> PasswordOptions:
     )
 
 
+def _echo(text: str, nl: bool = True) -> None:
+    """Write to standard output as it is. (click.echo strips escape sequences when
+    stdout is not a terminal, which would change a decrypted value on its way to a
+    pipe.)"""
+    sys.stdout.write(text + "\n" if nl else text)
+    sys.stdout.flush()
+
+
 def _stdin_is_terminal() -> bool:
     return sys.stdin is not None and sys.stdin.isatty()
 
@@ -222,7 +230,7 @@ def encrypt(cert_file: str | None, fmt: str, transformation: str, **kwargs: Any)
         spec = keystore_spec(kwargs["keystore"], kwargs["storetype"], kwargs["alias"])
         ring = open_key_ring(spec, options, need_private=False)
     value = _read_value()
-    click.echo(ring.encrypt(value, format=fmt, transformation=transformation))  # type: ignore[arg-type]
+    _echo(ring.encrypt(value, format=fmt, transformation=transformation))  # type: ignore[arg-type]
 
 
 @main.command()
@@ -250,7 +258,7 @@ def decrypt(ciphertext: str | None, transformation: str | None, **kwargs: Any) -
     ring = open_key_ring(spec, options, need_private=True)
     plaintext = ring.decrypt(ciphertext, transformation=transformation).reveal()
     end = "\n" if sys.stdout.isatty() else ""
-    click.echo(plaintext + end, nl=False)
+    _echo(plaintext + end, nl=False)
 
 
 # -- keystore ---------------------------------------------------------------
@@ -366,20 +374,20 @@ def keystore_list(path: str, storetype: str | None, as_json: bool, **kwargs: Any
     store = _open_listing(path, storetype, _pw(kwargs))
     rows = [_entry_row(e) for e in store.entries]
     if as_json:
-        click.echo(json.dumps({"path": path, "type": store.kind, "entries": rows}, indent=2))
+        _echo(json.dumps({"path": path, "type": store.kind, "entries": rows}, indent=2))
         return
-    click.echo(f"{path}: {store.kind}, {len(rows)} entr{'y' if len(rows) == 1 else 'ies'}")
+    _echo(f"{path}: {store.kind}, {len(rows)} entr{'y' if len(rows) == 1 else 'ies'}")
     for row in rows:
         size = (
             f"{row['algorithm'] or ''}-{row['key_size']}"
             if row["key_size"]
             else (row["algorithm"] or "")
         )
-        click.echo(f"  {row['alias']}  {row['kind']}  {size}".rstrip())
+        _echo(f"  {row['alias']}  {row['kind']}  {size}".rstrip())
         if row["thumbprint"]:
-            click.echo(f"    subject:    {row['subject']}")
-            click.echo(f"    expires:    {row['expires']}")
-            click.echo(f"    thumbprint: {row['thumbprint']}")
+            _echo(f"    subject:    {row['subject']}")
+            _echo(f"    expires:    {row['expires']}")
+            _echo(f"    thumbprint: {row['thumbprint']}")
 
 
 def _entry_row(entry: Any) -> dict[str, Any]:
@@ -420,7 +428,7 @@ def keystore_export_cert(
 
         atomic.create(output, pem, mode=0o644)
     else:
-        click.echo(pem.decode("ascii"), nl=False)
+        _echo(pem.decode("ascii"), nl=False)
 
 
 @keystore.command("import-cert")
@@ -630,7 +638,7 @@ def protect(files: tuple[str, ...], keys: tuple[str, ...], dry_run: bool, **kwar
     done = run_protect(paths, ring, SensitiveKeys(keys), options, dry_run=dry_run)
     verb = "would protect" if dry_run else "protected"
     for item in done:
-        click.echo(f"{item.file}:{item.line}: {verb} {item.key} as $secret{{{item.alias}}}")
+        _echo(f"{item.file}:{item.line}: {verb} {item.key} as $secret{{{item.alias}}}")
     if not done:
         click.echo("no plaintext under sensitive keys", err=True)
 
@@ -687,12 +695,12 @@ def list_command(
     paths = _config_paths(files)
     infos = list_aliases(paths, _private_ring_if_any(paths, kwargs), Options(secrets))
     if as_json:
-        click.echo(json.dumps([asdict(i) for i in infos], indent=2))
+        _echo(json.dumps([asdict(i) for i in infos], indent=2))
         return
     for info in infos:
         used = ", ".join(info.references) or "not referenced"
         key = info.thumbprint or "-"
-        click.echo(f"{info.alias}  {info.state}  {info.envelope or '-'}  {key}  ({used})")
+        _echo(f"{info.alias}  {info.state}  {info.envelope or '-'}  {key}  ({used})")
 
 
 @main.command()
@@ -736,10 +744,10 @@ def check(
         paths, _private_ring_if_any(paths, kwargs), SensitiveKeys(keys), Options(secrets)
     )
     if as_json:
-        click.echo(json.dumps([asdict(f) for f in findings], indent=2))
+        _echo(json.dumps([asdict(f) for f in findings], indent=2))
     else:
         for finding in findings:
-            click.echo(f"{finding.file}:{finding.line}: {finding.message}")
+            _echo(f"{finding.file}:{finding.line}: {finding.message}")
     if findings:
         sys.exit(EXIT_PROBLEMS)
 
@@ -893,7 +901,7 @@ def rotate(
     if rollback:
         done = run_rollback(paths, options)
         if as_json:
-            click.echo(json.dumps(done, indent=2))
+            _echo(json.dumps(done, indent=2))
         for message in done:
             click.echo(message, err=True)
         if not done:
@@ -904,12 +912,12 @@ def rotate(
         paths, ring, new, options, dry_run=dry_run, progress=_progress_bar("re-encrypting")
     )
     if as_json:
-        click.echo(json.dumps([s.as_json() for s in steps], indent=2))
+        _echo(json.dumps([s.as_json() for s in steps], indent=2))
     elif dry_run:
         for s in steps:
             keys = f"{s.from_thumbprint or '-'} -> {s.to_thumbprint or '-'}"
             why = f" ({s.reason})" if s.reason else ""
-            click.echo(f"{s.file}:{s.line}  {s.alias}  {keys}  {s.action}{why}")
+            _echo(f"{s.file}:{s.line}  {s.alias}  {keys}  {s.action}{why}")
     if dry_run:
         if any(s.action == "unreadable" for s in steps):
             sys.exit(EXIT_PROBLEMS)

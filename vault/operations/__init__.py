@@ -30,7 +30,15 @@ from ..store import (
     plaintext_of,
     store_file_for,
 )
-from ._files import ConfigFile, check_writable, locked, read_config, read_store, write
+from ._files import (
+    ConfigFile,
+    check_writable,
+    commit,
+    locked,
+    prepare,
+    read_config,
+    read_store,
+)
 
 log = logging.getLogger("vault.operations")
 
@@ -91,7 +99,11 @@ class Workspace:
         check_writable(files)
         stores = [f for f in files if any(f is s for s in self.stores.values())]
         rest = [f for f in files if not any(f is s for s in stores)]
-        return [f.path for f in [*stores, *rest] if write(f)]
+        prepared = [(f, prepare(f)) for f in [*stores, *rest]]  # all parse, or none is written
+        changed = [(f, document) for f, document in prepared if document is not None]
+        for file, document in changed:
+            commit(file, document)
+        return [file.path for file, _ in changed]
 
 
 def settle(paths: Sequence[Path]) -> list[str]:

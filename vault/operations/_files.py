@@ -6,7 +6,6 @@ import contextlib
 import os
 import stat
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import atomic
@@ -15,23 +14,48 @@ from ..formats import Document, Edit, apply_edits, detect_format, parse
 from ..store import store_file_for
 
 
-@dataclass
 class ConfigFile:
-    """A config file as read: its text, encoding and parsed document."""
+    """A config file as read: its text, encoding and parsed document (parsed
+    again on first use once let go, see :func:`write`)."""
 
-    path: Path
-    format_name: str
-    encoding: str
-    document: Document
-    exists: bool = True
-    edits: list[Edit] = field(default_factory=list)
+    def __init__(
+        self,
+        path: Path,
+        format_name: str,
+        encoding: str,
+        document: Document,
+        exists: bool = True,
+    ) -> None:
+        self.path = path
+        self.format_name = format_name
+        self.encoding = encoding
+        self.exists = exists
+        self.edits: list[Edit] = []
+        self._document: Document | None = document
+        self._text = document.text
 
     @property
     def text(self) -> str:
-        return self.document.text
+        return self._text
+
+    @property
+    def document(self) -> Document:
+        if self._document is None:
+            self._document = parse(self._text, self.format_name, self.path)
+        return self._document
 
     def new_text(self) -> str:
         return apply_edits(self.text, self.edits)
+
+    def forget_document(self) -> None:
+        """Let the parsed document go (it is parsed again if used again)."""
+        self._document = None
+
+    def written(self, document: Document) -> None:
+        """The file now holds the text of ``document``."""
+        self._document = document
+        self._text = document.text
+        self.edits = []
 
 
 def read_config(path: Path, format_name: str | None = None) -> ConfigFile:
@@ -94,23 +118,45 @@ def locked(paths: Sequence[Path]) -> Iterator[None]:
         yield
 
 
-def write(file: ConfigFile) -> bool:
-    """Write ``file``'s edits, if any, atomically; True when the file changed."""
+def prepare(file: ConfigFile) -> Document | None:
+    """The document ``file``'s edits make, parsed; None when they change nothing.
+
+    Parsing before anything is written means an edit that would leave a file its
+    own parser cannot read is refused with every file untouched. The old document
+    is let go first, so that two parses of a large file are never held at once."""
     if not file.edits:
-        return False
+        return None
     new = file.new_text()
+    file.edits = []
     if new == file.text and file.exists:
-        return False
-    data = new.encode(file.encoding)
+        return None
+    file.forget_document()
+    try:
+        return parse(new, file.format_name, file.path)
+    except InputError as exc:
+        raise InputError(
+            f"the edited text would not parse ({exc.message}); nothing written", path=file.path
+        ) from None
+
+
+def commit(file: ConfigFile, document: Document) -> None:
+    """Write a prepared document atomically."""
+    data = document.text.encode(file.encoding)
     if not file.exists:
         atomic.create(file.path, data)
         file.exists = True
     else:
         check_unchanged(file)
         atomic.replace(file.path, data)
-    file.document = parse(new, file.format_name, file.path)
-    file.edits = []
-    return True
+    file.written(document)
+
+
+def write(file: ConfigFile) -> bool:
+    """Write ``file``'s edits, if any, atomically; True when the file changed."""
+    document = prepare(file)
+    if document is not None:
+        commit(file, document)
+    return document is not None
 
 
 def check_unchanged(file: ConfigFile) -> None:

@@ -1,0 +1,49 @@
+"""vault.operations._files: new text is parsed before any file is written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from vault.errors import InputError
+from vault.formats import Edit
+from vault.operations import Options, Workspace
+from vault.operations._files import read_config, write
+
+OPTIONS = Options(None, "self-contained", "RSA/ECB/OAEPwithSHA1andMGF1Padding")
+
+
+def test_an_edit_that_would_not_parse_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "app.toml"
+    path.write_text('a = "x"\n')
+    file = read_config(path)
+    file.edits.append(Edit(4, 7, '"s3cr3t-canary'))
+    with pytest.raises(InputError, match=r"would not parse .*nothing written") as caught:
+        write(file)
+    assert str(path) in str(caught.value) and "canary" not in str(caught.value)
+    assert path.read_text() == 'a = "x"\n'
+    assert file.document.text == 'a = "x"\n'  # the file as it still is, parsed again
+
+
+def test_a_workspace_writes_all_its_files_or_none(tmp_path: Path) -> None:
+    good, bad = tmp_path / "good.yaml", tmp_path / "bad.toml"
+    good.write_text("a: x\n")
+    bad.write_text('a = "x"\n')
+    space = Workspace.read([good, bad], OPTIONS)
+    first, second = space.configs
+    first.edits.append(Edit(3, 4, "y"))
+    second.edits.append(Edit(4, 7, "[1,"))
+    with pytest.raises(InputError, match=r"bad\.toml"):
+        space.write()
+    assert (good.read_text(), bad.read_text()) == ("a: x\n", 'a = "x"\n')
+
+
+def test_a_written_file_reads_back_its_new_text(tmp_path: Path) -> None:
+    path = tmp_path / "app.toml"
+    path.write_text('a = "x"\n')
+    file = read_config(path)
+    file.edits.append(Edit(4, 7, '"yz"'))
+    assert write(file)
+    assert path.read_text() == file.text == file.document.text == 'a = "yz"\n'
+    assert not write(file)  # no edits left
