@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import KEYSTORES, VECTOR_PASSWORD
 from vault.cipher import KeyRing
 from vault.errors import NoKeyError, UsageError
-from vault.keysource import KeystoreSpec, _OtherKeys, keystore_spec, open_key_ring
+from vault.keysource import KeystoreSpec, _OtherKeys, join, keystore_spec, open_key_ring
 from vault.keystores._write import create_keystore
 from vault.secret import Secret
 
@@ -109,3 +109,18 @@ def test_several_keystores_in_one_path_make_one_ring(tmp_path: Path) -> None:
         assert both.decrypt(ring.encrypt(value, format="plain")).reveal() == value
     with pytest.raises(NoKeyError):
         old.decrypt(new.encrypt("x"))
+
+
+def test_joined_rings_keep_their_other_keys(tmp_path: Path) -> None:
+    """vault.join(a, b): every key of both keystores still reads, the first ring encrypts."""
+    ring, first, second = _two_keys(tmp_path)
+    create_keystore(tmp_path / "third.p12", "third", Secret("third-pass"))
+    third = open_key_ring(
+        KeystoreSpec(str(tmp_path / "third.p12")),
+        environ={"CIPHERTOOL_KEYSTORE_PASSWORD": "third-pass"},
+    )
+    both = join(ring, third)
+    assert both.encryption_key.thumbprint == first.entries[0].thumbprint
+    for source, value in ((first, "one"), (second, "two"), (third, "three")):
+        assert both.decrypt(source.encrypt(value)).reveal() == value
+    assert both.decrypt(second.encrypt("plain", format="plain")).reveal() == "plain"

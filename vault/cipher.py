@@ -216,6 +216,29 @@ class SecretKeys(Protocol):
     def secret_keys(self) -> Sequence[tuple[str, bytes]]: ...
 
 
+class _AllMoreKeys:
+    """The on-demand keys of several rings, asked in order."""
+
+    def __init__(self, parts: Sequence[MoreKeys]) -> None:
+        self._parts = parts
+
+    def find(self, thumbprint: str) -> KeyEntry | None:
+        return next((e for e in (p.find(thumbprint) for p in self._parts) if e is not None), None)
+
+    def all_keys(self) -> Sequence[KeyEntry]:
+        return [entry for part in self._parts for entry in part.all_keys()]
+
+
+class _AllSecretKeys:
+    """The secret keys of several rings, in order."""
+
+    def __init__(self, parts: Sequence[SecretKeys]) -> None:
+        self._parts = parts
+
+    def secret_keys(self) -> Sequence[tuple[str, bytes]]:
+        return [key for part in self._parts for key in part.secret_keys()]
+
+
 class KeyRing:
     """An ordered list of keys: the first encrypts, every one decrypts.
 
@@ -240,6 +263,18 @@ class KeyRing:
 
     def __repr__(self) -> str:
         return f"KeyRing({[e.thumbprint for e in self.entries]})"
+
+    @classmethod
+    def joined(cls, rings: Sequence[KeyRing]) -> KeyRing:
+        """One ring of the rings' keys in order (the first ring's first key encrypts),
+        reaching every ring's other keys and secret keys on demand too."""
+        mores = [ring._more for ring in rings if ring._more is not None]
+        symmetric = [ring._symmetric for ring in rings if ring._symmetric is not None]
+        return cls(
+            [entry for ring in rings for entry in ring.entries],
+            more=_AllMoreKeys(mores) if mores else None,
+            symmetric=_AllSecretKeys(symmetric) if symmetric else None,
+        )
 
     @property
     def encryption_key(self) -> KeyEntry:

@@ -251,5 +251,6 @@ def key_entry(
 
 
 def join(*rings: KeyRing) -> KeyRing:
-    """One ring of all the keys, in order: the first ring's first key encrypts."""
-    return KeyRing([entry for ring in rings for entry in ring.entries])
+    """One ring of all the keys, in order: the first ring's first key encrypts. The
+    other keys of each ring's keystores are still reached when a ciphertext names one."""
+    return KeyRing.joined(rings)
