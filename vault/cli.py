@@ -7,12 +7,13 @@ is built from a secret.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import json
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC
 from pathlib import Path
 from typing import Any, TypeVar
@@ -819,8 +820,10 @@ def _rotation_rings(paths: list[Path], kwargs: dict[str, Any]) -> tuple[Any, Any
     return ring_of(stores, None, old, new), KeyRing([new])
 
 
-def _progress_bar(label: str) -> Any:
-    """A callback drawing a progress bar on stderr when it is a terminal and the work long."""
+@contextlib.contextmanager
+def _progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A callback drawing a progress bar on stderr when it is a terminal and the work
+    long; the bar is ended on the way out, so an error starts a line of its own."""
     state: dict[str, Any] = {}
 
     def update(done: int, total: int) -> None:
@@ -832,9 +835,13 @@ def _progress_bar(label: str) -> Any:
             bar.__enter__()
         bar.update(done - bar.pos)
         if done >= total:
-            bar.__exit__(None, None, None)
+            state.pop("bar").__exit__(None, None, None)
 
-    return update
+    try:
+        yield update
+    finally:
+        if "bar" in state:
+            state.pop("bar").__exit__(None, None, None)
 
 
 @main.command()
@@ -908,9 +915,8 @@ def rotate(
             click.echo("no interrupted rotation to roll back", err=True)
         return
     ring, new = _rotation_rings(paths, kwargs)
-    steps = run_rotate(
-        paths, ring, new, options, dry_run=dry_run, progress=_progress_bar("re-encrypting")
-    )
+    with _progress_bar("re-encrypting") as progress:
+        steps = run_rotate(paths, ring, new, options, dry_run=dry_run, progress=progress)
     if as_json:
         _echo(json.dumps([s.as_json() for s in steps], indent=2))
     elif dry_run:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 from concurrent.futures import ThreadPoolExecutor
@@ -534,21 +535,13 @@ def test_plaintext_entries_and_aliases_of_aliases_are_left_as_they_are(
     ]
 
 
-def test_a_progress_bar_on_a_terminal_and_quiet_otherwise(
-    run: Run, keys: dict[str, Path], tmp_path: Path
-) -> None:
+def _stderr_on_a_terminal(args: list[str]) -> tuple[int, bytes]:
+    """(exit code, what stderr showed) of ciphertool ARGS with stderr a terminal."""
     import pty
     import subprocess
 
     from tests.conftest import CIPHERTOOL
 
-    ring = _ring(keys["old.jks"], OLD_PASSWORD)
-    config = tmp_path / "app.toml"
-    config.write_text(
-        "[secrets]\n" + "".join(f's{i} = "{ring.encrypt(str(i))}"\n' for i in range(120))
-    )
-    args = _rotate_args(tmp_path, keys, old="old.jks")
-    args = [args[0], str(config), *args[1 + len(_configs(tmp_path)) :]]
     main, child = pty.openpty()
     proc = subprocess.run(
         [*CIPHERTOOL, *args],
@@ -564,13 +557,50 @@ def test_a_progress_bar_on_a_terminal_and_quiet_otherwise(
         while chunk := os.read(main, 65536):
             shown += chunk
     os.close(main)
-    assert proc.returncode == 0
+    return proc.returncode, shown
+
+
+def _many_secrets(
+    tmp_path: Path, keys: dict[str, Path], unreadable: int | None = None
+) -> list[str]:
+    """rotate arguments for one config of 120 secrets (one of them, if asked, for a key
+    neither ring holds)."""
+    ring = _ring(keys["old.jks"], OLD_PASSWORD)
+    if unreadable is not None:
+        create_keystore(tmp_path / "other.p12", "other", Secret(OLD_PASSWORD))
+        other = _ring(tmp_path / "other.p12", OLD_PASSWORD)
+    config = tmp_path / "app.toml"
+    config.write_text(
+        "[secrets]\n"
+        + "".join(
+            f's{i} = "{(other if i == unreadable else ring).encrypt(str(i))}"\n' for i in range(120)
+        )
+    )
+    args = _rotate_args(tmp_path, keys, old="old.jks")
+    return [args[0], str(config), *args[1 + len(_configs(tmp_path)) :]]
+
+
+def test_a_progress_bar_on_a_terminal_and_quiet_otherwise(
+    run: Run, keys: dict[str, Path], tmp_path: Path
+) -> None:
+    args = _many_secrets(tmp_path, keys)
+    code, shown = _stderr_on_a_terminal(args)
+    assert code == 0
     assert b"re-encrypting" in shown and b"100%" in shown
     quiet = run(*args)  # stderr a pipe: the summary line only
     assert quiet.returncode == 0 and quiet.error_lines == [
         f"rotated 0 secret(s) to key {_ring(keys['new'], NEW_PASSWORD).entries[0].thumbprint}; "
         "120 already under it; 0 not encrypted"
     ]
+
+
+def test_a_failure_ends_the_progress_bar_before_its_error(
+    keys: dict[str, Path], tmp_path: Path
+) -> None:
+    code, shown = _stderr_on_a_terminal(_many_secrets(tmp_path, keys, unreadable=60))
+    assert code == 3
+    assert b"re-encrypting" in shown
+    assert re.search(rb"\nciphertool: error: no key in the ring reads 1 secret", shown), shown
 
 
 def test_a_tree_moved_after_a_crash_still_settles(
