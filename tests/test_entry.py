@@ -92,6 +92,8 @@ PLAIN = [
     ["resolve", "unknown.toml"],
     ["resolve", "gone.toml"],
     ["resolve", "--", "app.toml"],
+    ["resolve", "-t", "RSA/ECB/OAEPWithSHA-256AndMGF1Padding", "app.toml"],
+    ["resolve", "--transformation=RSA/Y", "app.toml"],
     ["exec", "app.toml", "--", "sh", "-c", 'echo "$DB_PASS|$API_KEY|$P_API_KEY"'],
     ["exec", "--env-prefix", "P_", "-k", "service.jks", "app.toml", "--", "env"],
     ["exec", "app.toml", "--", "/nonexistent/cmd"],

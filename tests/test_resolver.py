@@ -243,3 +243,54 @@ def test_the_runtime_path_imports_no_write_code(tmp_path: Path, kind: str) -> No
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "{'a': 'y'} []"
+
+
+SHA256 = "RSA/ECB/OAEPWithSHA-256AndMGF1Padding"
+
+
+def test_plain_ciphertexts_take_their_transformation_from_the_flag_or_the_config(
+    run: Run, tmp_path: Path, ring: KeyRing, keystore: Path
+) -> None:
+    """A bare RSA block names no transformation: OAEP-SHA256 needs telling, by --transformation
+    or, as a WSO2 product says it, [system.parameter] in deployment.toml."""
+    block = ring.encrypt("sha-256 value", format="plain", transformation=SHA256)
+    path = tmp_path / "app.toml"
+    path.write_text(f'a = "$secret{{s}}"\n[secrets]\ns = "{block}"\n')
+    env = clean_env(CIPHERTOOL_KEYSTORE=str(keystore), CIPHERTOOL_KEYSTORE_PASSWORD=PASSWORD)
+    assert_clean_error(run("resolve", str(path), env=env), 3, "alias 's' cannot be decrypted")
+    flagged = run("resolve", "-t", SHA256.lower(), str(path), env=env)
+    assert json.loads(flagged.stdout) == {"a": "sha-256 value"}
+    configured = f'[system.parameter]\n"org.wso2.CipherTransformation" = "{SHA256}"\n'
+    path.write_text(path.read_text() + configured)
+    assert Vault(ring).load(path) == {"a": "sha-256 value", "system": ANY_SYSTEM}
+    assert json.loads(run("resolve", str(path), env=env).stdout)["a"] == "sha-256 value"
+    # The flag wins over the config; a wrong one fails, saying where it came from.
+    wrong = run("resolve", "-t", "RSA/ECB/PKCS1Padding", str(path), env=env)
+    assert_clean_error(wrong, 3, "alias 's' cannot be decrypted")
+    path.write_text(path.read_text().replace(SHA256, "RSA/ECB/OAEPwithSHA1andMGF1Padding"))
+    told = run("resolve", str(path), env=env)
+    assert_clean_error(told, 3, "read as RSA/ECB/OAEPwithSHA1andMGF1Padding", "[system.parameter]")
+    path.write_text(path.read_text().replace("RSA/ECB/OAEPwithSHA1andMGF1Padding", "RSA/X"))
+    assert_clean_error(run("resolve", str(path), env=env), 2, "unknown transformation 'RSA/X'")
+    assert_clean_error(run("resolve", "-t", "RSA/Y", str(path), env=env), 2, "'RSA/Y'")
+
+
+ANY_SYSTEM = {"parameter": {"org.wso2.CipherTransformation": SHA256}}
+
+
+def test_a_product_homes_secret_conf_names_the_transformation(
+    tmp_path: Path, ring: KeyRing
+) -> None:
+    """XML and .properties configs of a WSO2 home: secret-conf.properties beside the store."""
+    security = tmp_path / "repository" / "conf" / "security"
+    security.mkdir(parents=True)
+    block = ring.encrypt("from the home", format="plain", transformation=SHA256)
+    (security / "cipher-text.properties").write_text(f"db.password={block}\n")
+    config = security / "app.properties"
+    config.write_text("password=$secret{db.password}\n")
+    with pytest.raises(ResolveError):
+        Vault(ring).load(config)
+    (security / "secret-conf.properties").write_text(
+        f"secretRepositories.file.algorithm={SHA256}\n"
+    )
+    assert Vault(ring).load(config) == {"password": "from the home"}

@@ -36,6 +36,8 @@ _KEYSTORE_OPTIONS = {
     "--storepass-env": "storepass_env",
     "--keypass-file": "keypass_file",
     "--keypass-env": "keypass_env",
+    "--transformation": "transformation",
+    "-t": "transformation",
 }
 _PATH_OPTIONS = ("storepass_file", "keypass_file")  # click.Path(dir_okay=False)
 _OPTIONS = {
@@ -113,10 +115,14 @@ def _say(line: str) -> None:
 def vault_for(files: Sequence[Path], options: Mapping[str, str | None]) -> Vault:
     """The key ring the command line names (or the environment, or the first TOML
     config's keystore table), ready to resolve ``files``."""
+    from .cipher import canonical_transformation
     from .keysource import keystore_spec, open_key_ring
     from .passwords import PasswordOptions
     from .resolver import Vault
 
+    transformation = options.get("transformation")
+    if transformation is not None:
+        transformation = canonical_transformation(transformation)
     config = next((f for f in files if f.suffix == ".toml"), None)
     spec = keystore_spec(
         options.get("keystore"), options.get("storetype"), options.get("alias"), config=config
@@ -127,7 +133,7 @@ def vault_for(files: Sequence[Path], options: Mapping[str, str | None]) -> Vault
         options.get("keypass_file"),
         options.get("keypass_env"),
     )
-    return Vault(open_key_ring(spec, passwords, need_private=True))
+    return Vault(open_key_ring(spec, passwords, need_private=True), transformation=transformation)
 
 
 def exports(files: Sequence[Path], vault: Vault, prefix: str) -> dict[str, str]:

@@ -90,6 +90,25 @@ def _keystore_options(function: F) -> F:
     return _password_options(function)
 
 
+_read_transformation_option = click.option(
+    "--transformation",
+    "-t",
+    metavar="NAME",
+    help="How plain ciphertexts (bare RSA blocks, as WSO2's cipher tool writes) were made: "
+    "a Java transformation name. Default: the config's ([system.parameter] "
+    '"org.wso2.CipherTransformation", or secret-conf.properties beside the store), '
+    "else OAEP-SHA1, then PKCS#1 v1.5. Other ciphertexts name their own.",
+)
+
+
+def _read_transformation(kwargs: dict[str, Any]) -> str | None:
+    """--transformation of a command that reads ciphertexts, checked (None: not given)."""
+    from .cipher import canonical_transformation
+
+    given: str | None = kwargs.pop("transformation", None)
+    return canonical_transformation(given) if given is not None else None
+
+
 def _pw(kwargs: dict[str, Any]) -> PasswordOptions:
     return PasswordOptions(
         kwargs.pop("storepass_file", None),
@@ -681,6 +700,7 @@ def change(secret_alias: str, file: str | None, wso2_home: str | None, **kwargs:
     help="Secret store for .properties, .env and .ini files.",
 )
 @click.option("--json", "as_json", is_flag=True, help="A JSON list.")
+@_read_transformation_option
 @_keystore_options
 def list_command(
     files: tuple[str, ...], secrets: Path | None, as_json: bool, **kwargs: Any
@@ -694,7 +714,8 @@ def list_command(
     from .operations import Options, list_aliases
 
     paths = _config_paths(files)
-    infos = list_aliases(paths, _private_ring_if_any(paths, kwargs), Options(secrets))
+    options = Options(secrets, read_transformation=_read_transformation(kwargs))
+    infos = list_aliases(paths, _private_ring_if_any(paths, kwargs), options)
     if as_json:
         _echo(json.dumps([asdict(i) for i in infos], indent=2))
         return
@@ -719,6 +740,7 @@ def list_command(
     help="Secret store for .properties, .env and .ini files.",
 )
 @click.option("--json", "as_json", is_flag=True, help="The findings as a JSON list.")
+@_read_transformation_option
 @_keystore_options
 def check(
     files: tuple[str, ...],
@@ -741,9 +763,8 @@ def check(
     from .sensitive import SensitiveKeys
 
     paths = _config_paths(files)
-    findings = run_check(
-        paths, _private_ring_if_any(paths, kwargs), SensitiveKeys(keys), Options(secrets)
-    )
+    options = Options(secrets, read_transformation=_read_transformation(kwargs))
+    findings = run_check(paths, _private_ring_if_any(paths, kwargs), SensitiveKeys(keys), options)
     if as_json:
         _echo(json.dumps([asdict(f) for f in findings], indent=2))
     else:
@@ -871,6 +892,7 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Secret store for .properties, .env and .ini files.",
 )
+@_read_transformation_option
 @_keystore_options
 @_wso2.wso2_home_option
 def rotate(
@@ -904,7 +926,7 @@ def rotate(
 
     home = _wso2.home_for(files, wso2_home)
     paths = _wso2.rotate_files(home, kwargs) if home is not None else _config_paths(files)
-    options = Options(secrets)
+    options = Options(secrets, read_transformation=_read_transformation(kwargs))
     if rollback:
         done = run_rollback(paths, options)
         if as_json:
@@ -952,6 +974,7 @@ def rotate(
     help="json: the whole document resolved; env: the secrets as NAME='value' lines.",
 )
 @click.option("--env-prefix", default="", help="Prefix for --output env names.")
+@_read_transformation_option
 @_keystore_options
 def resolve(file: str, output: str, env_prefix: str, **kwargs: Any) -> None:
     """Print FILE with every $secret{alias} and $env{NAME} resolved.
@@ -966,6 +989,7 @@ def resolve(file: str, output: str, env_prefix: str, **kwargs: Any) -> None:
 @main.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
 @click.argument("args", nargs=-1, required=True, type=click.UNPROCESSED)
 @click.option("--env-prefix", default="", help="Prefix for the variables' names.")
+@_read_transformation_option
 @_keystore_options
 def exec(args: tuple[str, ...], env_prefix: str, **kwargs: Any) -> None:
     """Run CMD with the FILES' secrets in its environment: exec FILE... -- CMD ARGS...

@@ -20,12 +20,13 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .cipher import KeyRing
-from .errors import InputError, KeyTroubleError, VaultError
+from .cipher import KeyRing, canonical_transformation, envelope_kind
+from .errors import InputError, KeyTroubleError, UsageError, VaultError
 from .passwords import PasswordOptions
 from .secret import Secret
 from .store import (
     REFERENCE,
+    configured_transformation,
     detect_format,
     is_plaintext_entry,
     read_text,
@@ -64,9 +65,11 @@ class Resolver:
         source: str,
         environ: Mapping[str, str] | None = None,
         transformation: str | None = None,
+        transformation_from: str | None = None,
     ) -> None:
         self._ring = ring
         self._store = dict(store)
+        self._transformation_from = transformation_from
         self._source = source
         self._environ = os.environ if environ is None else environ
         self._transformation = transformation
@@ -115,8 +118,11 @@ class Resolver:
         try:
             return self._ring.decrypt(value, transformation=self._transformation)
         except VaultError as exc:
+            why = exc.message
+            if self._transformation_from is not None and _is_plain(value):
+                why += f" (read as {self._transformation}, from {self._transformation_from})"
             raise ResolveError(
-                f"alias '{alias}' cannot be decrypted: {exc.message}", path=entry.path, alias=alias
+                f"alias '{alias}' cannot be decrypted: {why}", path=entry.path, alias=alias
             ) from None
 
     def text(self, value: str) -> str:
@@ -261,10 +267,19 @@ def _read_other(config: Path, format_name: str, text: str) -> Any:
         raise InputError(f"does not parse ({type(exc).__name__})", path=config, line=line) from None
 
 
+class ConfigRead(NamedTuple):
+    data: Any
+    """The config's data, its inline store removed."""
+    store: dict[str, StoreEntry]
+    """Its secret store's entries."""
+    transformation: tuple[str, str] | None
+    """The transformation it sets for plain ciphertexts, and where (unchecked)."""
+
+
 def read_config(
     path: str | os.PathLike[str], secrets: str | os.PathLike[str] | None = None
-) -> tuple[Any, dict[str, StoreEntry]]:
-    """The config's data (its inline store removed) and its secret store entries."""
+) -> ConfigRead:
+    """The config's data, its secret store, and the transformation it sets, if any."""
     config = Path(path)
     format_name = detect_format(config)
     store: dict[str, StoreEntry] = {}
@@ -275,6 +290,7 @@ def read_config(
         data = XmlSource(read_text(config), str(config))
     else:
         data = _read_other(config, format_name, read_text(config))
+    configured = configured_transformation(data if format_name == "toml" else None, None)
     inline = format_name in ("toml", "yaml", "json") and secrets is None
     if inline and isinstance(data, dict) and isinstance(data.get("secrets"), dict):
         table = data["secrets"]
@@ -289,7 +305,16 @@ def read_config(
                 store_file, read_text(store_file), "properties"
             ).items():
                 store[alias] = StoreEntry(value, str(store_file))
-    return data, store
+        configured = configured or configured_transformation(None, store_file)
+    return ConfigRead(data, store, configured)
+
+
+def _is_plain(ciphertext: str) -> bool:
+    """A bare RSA block, which names no transformation of its own."""
+    try:
+        return envelope_kind(ciphertext) == "plain"
+    except VaultError:
+        return False
 
 
 def env_name(alias: str, prefix: str = "") -> str:
@@ -345,13 +370,23 @@ class Vault:
         self, path: str | os.PathLike[str], secrets: str | os.PathLike[str] | None = None
     ) -> tuple[Any, Resolver]:
         """The config's data (unresolved) and a resolver for its store."""
-        data, store = read_config(path, secrets)
+        data, store, configured = read_config(path, secrets)
+        transformation, where = self._transformation, None
+        if transformation is None and configured is not None:
+            (transformation, where), source = configured, os.fspath(path)
+            try:
+                transformation = canonical_transformation(transformation)
+            except UsageError:
+                raise InputError(
+                    f"unknown transformation '{transformation}' ({where})", path=source
+                ) from None
         resolver = Resolver(
             self.ring,
             store,
             source=os.fspath(path),
             environ=self._environ,
-            transformation=self._transformation,
+            transformation=transformation,
+            transformation_from=where,
         )
         return data, resolver
 

@@ -33,6 +33,46 @@ INLINE_STORE_FORMATS = frozenset({"toml", "yaml", "json"})
 WSO2_STORE = Path("repository", "conf", "security", STORE_FILE_NAME)
 
 
+# Where a config names the transformation of plain ciphertexts, which name none.
+WSO2_TRANSFORMATION = "org.wso2.CipherTransformation"  # deployment.toml [system.parameter]
+SECRET_CONF_NAME = "secret-conf.properties"
+ALGORITHM_KEY = "secretRepositories.file.algorithm"
+
+
+def configured_transformation(toml_data: Any, store_file: Path | None) -> tuple[str, str] | None:
+    """The transformation a config sets for plain ciphertexts, and where it says so.
+
+    deployment.toml's ``[system.parameter] "org.wso2.CipherTransformation"`` (how a
+    WSO2 4.x product sets it), else ``secretRepositories.file.algorithm`` of the
+    secret-conf.properties beside a ``cipher-text.properties`` store (a product home,
+    as the cipher tool writes it). Checked by the caller; None when unset.
+    """
+    if isinstance(toml_data, dict):
+        system = toml_data.get("system")
+        parameters = system.get("parameter") if isinstance(system, dict) else None
+        value = parameters.get(WSO2_TRANSFORMATION) if isinstance(parameters, dict) else None
+        if isinstance(value, str) and value.strip():
+            return value.strip(), f'[system.parameter] "{WSO2_TRANSFORMATION}"'
+    if store_file is not None and store_file.name == STORE_FILE_NAME:
+        secret_conf = store_file.parent / SECRET_CONF_NAME
+        algorithm = secret_conf_algorithm(secret_conf)
+        if algorithm is not None:
+            return algorithm, f"{secret_conf}: {ALGORITHM_KEY}"
+    return None
+
+
+def secret_conf_algorithm(path: Path) -> str | None:
+    """``secretRepositories.file.algorithm`` of a secret-conf.properties, if set."""
+    if not path.is_file():
+        return None
+    from .formats import parse
+
+    for scalar in parse(read_text(path), "properties", path).scalars():
+        if scalar.path[0] == ALGORITHM_KEY and scalar.value.strip():
+            return scalar.value.strip()
+    return None
+
+
 def is_plaintext_entry(value: str) -> bool:
     """``[text]``: plaintext waiting to be encrypted."""
     stripped = value.strip()

@@ -648,3 +648,44 @@ def test_wso2_symmetric_ciphertexts_are_left_as_they_are(
     ]
     assert run(*args).returncode == 0
     assert f'sym = "{symmetric}"' in config.read_text()
+
+
+SHA256 = "RSA/ECB/OAEPWithSHA-256AndMGF1Padding"
+
+
+def test_plain_oaep_sha256_blocks_rotate_list_and_check_when_told(
+    run: Run, keys: dict[str, Path], tmp_path: Path
+) -> None:
+    """A bare block names no transformation: --transformation, or the config, says it."""
+    old = _ring(keys["old"], OLD_PASSWORD)
+    config = tmp_path / "app.toml"
+    block = old.encrypt("sha-256", format="plain", transformation=SHA256)
+    config.write_text(f'db = "$secret{{s}}"\n[secrets]\ns = "{block}"\n')
+    reads = ["--keystore", str(keys["old"]), "--storepass-file", str(keys["old.pass"])]
+    assert run("check", str(config), *reads).returncode == 1  # undecryptable
+    assert run("check", str(config), *reads, "-t", SHA256).returncode == 0
+    listed = run("list", str(config), *reads, "--transformation", SHA256, "--json")
+    assert [i["state"] for i in json.loads(listed.stdout)] == ["encrypted"]
+    args = [
+        "rotate",
+        str(config),
+        *reads,
+        "--to-keystore",
+        str(keys["new"]),
+        "--to-storepass-file",
+        str(keys["new.pass"]),
+    ]
+    assert_clean_error(run(*args), 3, "no key in the ring reads 1 secret")
+    assert config.read_text().endswith(f'"{block}"\n')
+    # Said by the config, as a WSO2 product says it: rotate keeps plain and SHA-256.
+    config.write_text(
+        config.read_text() + f'[system.parameter]\n"org.wso2.CipherTransformation" = "{SHA256}"\n'
+    )
+    done = run(*args)
+    assert done.returncode == 0, done.stderr
+    new = _ring(keys["new"], NEW_PASSWORD)
+    rotated = read_config(config).document
+    value = next(s.value for s in rotated.scalars() if s.path == ("secrets", "s"))
+    assert new.open(value, transformation=SHA256)[1:3] == ("plain", SHA256)
+    assert new.decrypt(value, transformation=SHA256).reveal() == "sha-256"
+    assert_clean_error(run("check", str(config), *reads, "-t", "RSA/NO"), 2, "'RSA/NO'")

@@ -17,17 +17,26 @@ from pathlib import Path
 from typing import Literal
 
 from .. import atomic
-from ..cipher import DEFAULT_TRANSFORMATION, Format, KeyRing, envelope_kind, envelope_thumbprint
-from ..errors import AliasError, UsageError, VaultError
+from ..cipher import (
+    DEFAULT_TRANSFORMATION,
+    Format,
+    KeyRing,
+    canonical_transformation,
+    envelope_kind,
+    envelope_thumbprint,
+)
+from ..errors import AliasError, InputError, UsageError, VaultError
 from ..formats import Scalar, detect_format
 from ..secret import Secret
 from ..sensitive import SensitiveKeys, dotted, make_alias
 from ..store import (
     ANY_REFERENCE,
     REFERENCE,
+    configured_transformation,
     holds_reference,
     is_plaintext_entry,
     plaintext_of,
+    read_toml,
     store_file_for,
 )
 from ._files import (
@@ -58,11 +67,31 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Options:
-    """How new ciphertexts are written, and where secrets of non-TOML/YAML/JSON files go."""
+    """How new ciphertexts are written, how plain ones already there are read, and where
+    secrets of non-TOML/YAML/JSON files go."""
 
     secrets: Path | None = None
     format: Format = "self-contained"
     transformation: str = DEFAULT_TRANSFORMATION
+    read_transformation: str | None = None
+    """How plain ciphertexts (which name none) were made; None: as the store's config
+    says (see :func:`plain_transformation`), else OAEP-SHA1, then PKCS#1 v1.5."""
+
+
+def plain_transformation(store: ConfigFile, options: Options) -> str | None:
+    """The transformation plain ciphertexts of ``store`` are read with: the option, else
+    the config's (checked; an unknown name is an error naming where it is written)."""
+    if options.read_transformation is not None:
+        return options.read_transformation
+    toml = read_toml(store.path) if store.exists and store.format_name == "toml" else None
+    configured = configured_transformation(toml, store.path if store.exists else None)
+    if configured is None:
+        return None
+    name, where = configured
+    try:
+        return canonical_transformation(name)
+    except UsageError:
+        raise InputError(f"unknown transformation '{name}' ({where})", path=store.path) from None
 
 
 @dataclass
@@ -277,7 +306,9 @@ class AliasInfo:
     references: list[str] = field(default_factory=list)
 
 
-def _state(value: str, ring: KeyRing | None) -> tuple[State, str | None, str | None]:
+def _state(
+    value: str, ring: KeyRing | None, transformation: str | None
+) -> tuple[State, str | None, str | None]:
     if is_plaintext_entry(value):
         return "plaintext", None, None
     if REFERENCE.fullmatch(value.strip()):
@@ -290,7 +321,7 @@ def _state(value: str, ring: KeyRing | None) -> tuple[State, str | None, str | N
     if ring is None:
         return "encrypted", kind, thumbprint
     try:
-        ring.decrypt(value)
+        ring.decrypt(value, transformation=transformation)
     except VaultError:
         return "unreadable", kind, thumbprint
     return "encrypted", kind, thumbprint
@@ -303,8 +334,9 @@ def list_aliases(
     space = Workspace.read(_paths_of(files), options)
     infos: dict[tuple[Path, str], AliasInfo] = {}
     for key, store in space.stores.items():
+        transformation = plain_transformation(store, options) if ring is not None else None
         for alias, scalar in aliases(store).items():
-            state, kind, thumbprint = _state(scalar.value, ring)
+            state, kind, thumbprint = _state(scalar.value, ring, transformation)
             infos[(key, alias)] = AliasInfo(
                 alias, str(store.path), scalar.line, state, kind, thumbprint
             )
@@ -367,8 +399,9 @@ def check(
                         )
                     )
     for store in space.stores.values():
+        transformation = plain_transformation(store, options) if ring is not None else None
         for alias, scalar in aliases(store).items():
-            state, _, _ = _state(scalar.value, ring)
+            state, _, _ = _state(scalar.value, ring, transformation)
             message = {
                 "plaintext": f"alias '{alias}' is not encrypted yet (run ciphertool configure)",
                 "unreadable": f"alias '{alias}': no key in the key ring decrypts it",

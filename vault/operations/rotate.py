@@ -23,7 +23,7 @@ from ..cipher import KeyRing, Opened, envelope_kind
 from ..errors import InputError, KeyTroubleError, VaultError
 from ..formats import Scalar, detect_format, parse
 from ..store import REFERENCE, is_plaintext_entry, store_file_for
-from . import Options, Workspace, _session, aliases
+from . import Options, Workspace, _session, aliases, plain_transformation
 from ._files import ConfigFile, check_unchanged, locked
 
 __all__ = ["Step", "rollback", "rotate"]
@@ -77,6 +77,7 @@ def rotate(
         steps: list[Step] = []
         pending: list[tuple[ConfigFile, Scalar, Opened]] = []
         total = 2 * len(work)
+        plain = {id(store): plain_transformation(store, options) for store, _, _ in work}
         for done, (store, alias, scalar) in enumerate(work, 1):
             where = (str(store.path), scalar.line, alias)
             if progress is not None:
@@ -92,7 +93,7 @@ def rotate(
                 steps.append(Step(*where, "skip", "symmetric", reason=reason))
                 continue
             try:
-                opened = ring.open(scalar.value)
+                opened = ring.open(scalar.value, transformation=plain[id(store)])
             except VaultError as exc:
                 steps.append(Step(*where, "unreadable", reason=exc.message))
                 continue

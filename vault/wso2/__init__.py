@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..errors import InputError
-from ..store import read_text
+from ..store import ALGORITHM_KEY, read_text, secret_conf_algorithm
 
 __all__ = [
     "SECRET_CONF_KEYS",
@@ -48,7 +48,6 @@ class KeystoreSpec(NamedTuple):
 
 
 DEFAULT_KEYSTORE = KeystoreSpec("wso2carbon.jks", "JKS", "wso2carbon")
-ALGORITHM_KEY = "secretRepositories.file.algorithm"
 SECRET_CONF_KEYS = (
     "secVault.enabled",
     "carbon.secretProvider",
@@ -218,15 +217,7 @@ class ProductHome:
 
     def recorded_transformation(self) -> str | None:
         """``secretRepositories.file.algorithm`` of secret-conf.properties, if set."""
-        path = self.secret_conf_properties
-        if not path.is_file():
-            return None
-        from ..formats import parse
-
-        for scalar in parse(read_text(path), "properties", path).scalars():
-            if scalar.path[0] == ALGORITHM_KEY and scalar.value.strip():
-                return scalar.value.strip()
-        return None
+        return secret_conf_algorithm(self.secret_conf_properties)
 
 
 def secret_conf_entries(
