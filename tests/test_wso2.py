@@ -12,6 +12,7 @@ java.util.Properties and decrypts with javax.crypto.Cipher.
 from __future__ import annotations
 
 import base64
+import json
 import shutil
 import subprocess
 import tomllib
@@ -399,3 +400,25 @@ def test_resolver_replaces_references_in_xml_text_and_attributes(run: Run, tmp_p
     xml.write_text("<app><password>$secret{missing}</password></app>")
     with pytest.raises(ResolveError, match="missing"):
         vault.load(xml)
+
+
+def test_list_and_check_a_product_home(run: Run, home: Path) -> None:
+    """The home's stores, with its own keystore; without its password, nothing is
+    test-decrypted and that is said, as for plain FILES."""
+    env = clean_env(CIPHERTOOL_KEYSTORE_PASSWORD=VECTOR_PASSWORD)
+    before = run("check", "--wso2-home", str(home), "--json", env=env)
+    assert before.returncode == 1
+    findings = json.loads(before.stdout)
+    assert {f["alias"] for f in findings if f["kind"] == "not-encrypted"} == set(PLAINTEXTS), (
+        findings
+    )
+    assert run("configure", "--wso2-home", str(home), env=env).returncode == 0
+    listed = run("list", "--wso2-home", str(home), "--json", env=env)
+    assert listed.returncode == 0, listed.stderr
+    states = {i["alias"]: (i["state"], i["envelope"]) for i in json.loads(listed.stdout)}
+    assert states == {alias: ("encrypted", "plain") for alias in PLAINTEXTS}
+    assert run("check", cwd=home, env=env).returncode == 0  # the home is the working folder
+    quiet = run("check", "--wso2-home", str(home), env=clean_env())
+    assert quiet.returncode == 0
+    assert "not test-decrypted" in quiet.stderr
+    assert_clean_error(run("list", cwd=home.parent), 2, "no WSO2 product home")

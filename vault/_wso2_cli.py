@@ -1,4 +1,5 @@
-"""``--wso2-home`` for configure, change and rotate: the command-line side of :mod:`vault.wso2`.
+"""``--wso2-home`` for configure, change, rotate, list and check: the command-line side of
+:mod:`vault.wso2`.
 
 With ``--wso2-home DIR``, or with no FILES in a folder holding
 ``repository/conf/deployment.toml``, the commands work on the product home
@@ -180,10 +181,12 @@ def change(
     return run_change(file, alias, value, ring, options)
 
 
-def rotate_files(home: ProductHome, kwargs: dict[str, Any]) -> list[Path]:
+def home_stores(home: ProductHome, kwargs: dict[str, Any]) -> list[Path]:
+    """The home's secret stores (deployment.toml, cipher-text.properties), its keystore
+    prepared (see :func:`prepare_keystore`)."""
     prepare_keystore(home, kwargs)
     if not home.stores():
-        raise UsageError(f"{home.root}: no deployment.toml or cipher-text.properties to rotate")
+        raise UsageError(f"{home.root}: no deployment.toml or cipher-text.properties")
     return home.stores()
 
 

@@ -535,11 +535,23 @@ def _public_ring(files: list[Path], kwargs: dict[str, Any]) -> Any:
     return open_key_ring(_spec_for(files, kwargs), _pw(kwargs), need_private=False)
 
 
-def _private_ring_if_any(files: list[Path], kwargs: dict[str, Any]) -> Any:
-    """The key ring for test decryption, or None (with a note) when no key is at hand."""
+def _read_paths(
+    files: tuple[str, ...], wso2_home: str | None, kwargs: dict[str, Any]
+) -> tuple[list[Path], bool]:
+    """The files list and check read: FILES, or a product home's stores (its keystore
+    then used unless one is named); and whether a keystore was named."""
+    explicit = bool(kwargs["keystore"] or os.environ.get("CIPHERTOOL_KEYSTORE"))
+    home = _wso2.home_for(files, wso2_home)
+    paths = _wso2.home_stores(home, kwargs) if home is not None else _config_paths(files)
+    return paths, explicit
+
+
+def _private_ring_if_any(files: list[Path], kwargs: dict[str, Any], explicit: bool) -> Any:
+    """The key ring for test decryption, or None (with a note) when no key is at hand and
+    none was named (a product home's own keystore is not named: its password may be
+    missing where check runs)."""
     from .keysource import open_key_ring
 
-    explicit = kwargs["keystore"] or os.environ.get("CIPHERTOOL_KEYSTORE")
     try:
         return open_key_ring(_spec_for(files, kwargs), _pw(kwargs), need_private=True)
     except (MissingPasswordError, UsageError, InputError) as exc:
@@ -693,7 +705,7 @@ def change(secret_alias: str, file: str | None, wso2_home: str | None, **kwargs:
 
 
 @main.command("list")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
 @click.option(
     "--secrets",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -702,8 +714,13 @@ def change(secret_alias: str, file: str | None, wso2_home: str | None, **kwargs:
 @click.option("--json", "as_json", is_flag=True, help="A JSON list.")
 @_read_transformation_option
 @_keystore_options
+@_wso2.wso2_home_option
 def list_command(
-    files: tuple[str, ...], secrets: Path | None, as_json: bool, **kwargs: Any
+    files: tuple[str, ...],
+    secrets: Path | None,
+    as_json: bool,
+    wso2_home: str | None,
+    **kwargs: Any,
 ) -> None:
     """Each alias: state (plaintext, encrypted, unreadable), key thumbprint, where it is used.
 
@@ -713,9 +730,9 @@ def list_command(
 
     from .operations import Options, list_aliases
 
-    paths = _config_paths(files)
+    paths, explicit = _read_paths(files, wso2_home, kwargs)
     options = Options(secrets, read_transformation=_read_transformation(kwargs))
-    infos = list_aliases(paths, _private_ring_if_any(paths, kwargs), options)
+    infos = list_aliases(paths, _private_ring_if_any(paths, kwargs, explicit), options)
     if as_json:
         _echo(json.dumps([asdict(i) for i in infos], indent=2))
         return
@@ -726,7 +743,7 @@ def list_command(
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
 @click.option(
     "--key",
     "keys",
@@ -742,11 +759,13 @@ def list_command(
 @click.option("--json", "as_json", is_flag=True, help="The findings as a JSON list.")
 @_read_transformation_option
 @_keystore_options
+@_wso2.wso2_home_option
 def check(
     files: tuple[str, ...],
     keys: tuple[str, ...],
     secrets: Path | None,
     as_json: bool,
+    wso2_home: str | None,
     **kwargs: Any,
 ) -> None:
     """Fail (exit 1) on plaintext under sensitive keys, $secret{} with no alias,
@@ -762,9 +781,10 @@ def check(
     from .operations import check as run_check
     from .sensitive import SensitiveKeys
 
-    paths = _config_paths(files)
+    paths, explicit = _read_paths(files, wso2_home, kwargs)
     options = Options(secrets, read_transformation=_read_transformation(kwargs))
-    findings = run_check(paths, _private_ring_if_any(paths, kwargs), SensitiveKeys(keys), options)
+    ring = _private_ring_if_any(paths, kwargs, explicit)
+    findings = run_check(paths, ring, SensitiveKeys(keys), options)
     if as_json:
         _echo(json.dumps([asdict(f) for f in findings], indent=2))
     else:
@@ -925,7 +945,7 @@ def rotate(
     from .operations.rotate import rotate as run_rotate
 
     home = _wso2.home_for(files, wso2_home)
-    paths = _wso2.rotate_files(home, kwargs) if home is not None else _config_paths(files)
+    paths = _wso2.home_stores(home, kwargs) if home is not None else _config_paths(files)
     options = Options(secrets, read_transformation=_read_transformation(kwargs))
     if rollback:
         done = run_rollback(paths, options)
