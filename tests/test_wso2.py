@@ -422,3 +422,35 @@ def test_list_and_check_a_product_home(run: Run, home: Path) -> None:
     assert quiet.returncode == 0
     assert "not test-decrypted" in quiet.stderr
     assert_clean_error(run("list", cwd=home.parent), 2, "no WSO2 product home")
+
+
+def test_after_a_rotate_the_home_keeps_using_the_new_key(
+    run: Run, home: Path, tmp_path: Path
+) -> None:
+    """secret-conf.properties names the key Secure Vault decrypts with: once rotate has
+    re-pointed it, configure, change, list and check use that key, not deployment.toml's
+    [keystore.primary] (which a server also uses for other data, so it is left alone)."""
+    env = clean_env(CIPHERTOOL_KEYSTORE_PASSWORD=VECTOR_PASSWORD)
+    assert run("configure", "--wso2-home", str(home), env=env).returncode == 0
+    new = tmp_path / "new.p12"
+    assert run("keystore", "create", str(new), "--alias", "next", env=env).returncode == 0
+    rotated = run(
+        "rotate", "--wso2-home", str(home), "--to-keystore", str(new),
+        "--to-storepass-env", "CIPHERTOOL_KEYSTORE_PASSWORD", env=env,
+    )  # fmt: skip
+    assert rotated.returncode == 0, rotated.stderr
+    conf = home / "repository/conf/security/secret-conf.properties"
+    pointed = conf.read_text()
+    deployment = (home / "repository/conf/deployment.toml").read_text()
+    deployment = deployment.replace('admin_password = "', 'fresh = "[f1]"\nadmin_password = "')
+    (home / "repository/conf/deployment.toml").write_text(deployment)
+    again = run("configure", "--wso2-home", str(home), env=env)
+    assert again.returncode == 0, again.stderr
+    assert "secret-conf.properties names" in again.stderr  # the two keys differ: said
+    assert conf.read_text() == pointed
+    listed = run("list", "--wso2-home", str(home), "--json", env=env)
+    states = {i["alias"]: (i["state"], i["thumbprint"]) for i in json.loads(listed.stdout)}
+    assert {state for state, _ in states.values()} == {"encrypted"}, states
+    fresh = store_values(home)["fresh"]
+    decrypted = run("decrypt", "--keystore", str(new), "-t", "RSA/ECB/PKCS1Padding", fresh, env=env)
+    assert decrypted.stdout == "f1", decrypted.stderr

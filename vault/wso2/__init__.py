@@ -125,12 +125,62 @@ class ProductHome:
     # -- the keystore ----------------------------------------------------------------
 
     def keystore(self) -> KeystoreSpec:
-        """The keystore as WSO2 finds it (see the module doc)."""
+        """The keystore Secure Vault decrypts with: the one secret-conf.properties names
+        once it names one (``configure`` writes it, ``rotate`` re-points it), else the
+        one the cipher tool finds (see the module doc).
+
+        After a rotation the two differ, and deployment.toml's is left as it is (a
+        server uses its internal keystore for other data too): using it here would make
+        the next ``configure`` point secret-conf.properties back at a key the secrets
+        are no longer encrypted for. The difference is said on stderr."""
+        configured = self._configured_keystore()
+        recorded = self._recorded_keystore()
+        if recorded is None:
+            return configured
+        if Path(recorded.path).resolve() != Path(configured.path).resolve() or (
+            (recorded.alias or "").lower() != (configured.alias or "").lower()
+        ):
+            from .. import _log
+
+            _log.logger("vault.wso2").warning(
+                "%s names %s#%s, the key the secrets were last encrypted or rotated for; "
+                "using it, not %s#%s, which the product's own configuration names",
+                self.secret_conf_properties,
+                recorded.path,
+                recorded.alias,
+                configured.path,
+                configured.alias,
+            )
+        return recorded
+
+    def _configured_keystore(self) -> KeystoreSpec:
         if self.deployment_toml.is_file():
             return self._toml_keystore()
         if self.carbon_xml.is_file():
             return self._carbon_xml_keystore()
         return self._located(DEFAULT_KEYSTORE)
+
+    def _recorded_keystore(self) -> KeystoreSpec | None:
+        """``keystore.identity.*`` of secret-conf.properties, when it names a keystore."""
+        path = self.secret_conf_properties
+        if not path.is_file():
+            return None
+        from ..formats import parse
+
+        values = {
+            str(scalar.path[0]): scalar.value.strip()
+            for scalar in parse(read_text(path), "properties", path).scalars()
+        }
+        location = values.get("keystore.identity.location")
+        if not location:
+            return None
+        return self._located(
+            KeystoreSpec(
+                location,
+                values.get("keystore.identity.type") or None,
+                values.get("keystore.identity.alias") or DEFAULT_KEYSTORE.alias,
+            )
+        )
 
     def _located(self, spec: KeystoreSpec) -> KeystoreSpec:
         name = spec.path.replace(CARBON_HOME, str(self.root))
