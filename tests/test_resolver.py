@@ -212,8 +212,16 @@ def test_exec_passes_secrets_in_the_environment_and_the_exit_code(
     assert "exec-canary" not in cmdline
 
 
-@pytest.mark.parametrize("kind", ["pkcs12", "jks"])
-def test_the_runtime_path_imports_no_write_code(tmp_path: Path, kind: str) -> None:
+# What only costs start-up time: json, hashlib and hmac (Python's own OpenSSL binding),
+# threading, AES-GCM, x509 (a PKCS12's MAC takes hashlib: its key derivation runs faster).
+LEAN = "json hashlib hmac threading cryptography.x509 cryptography.hazmat.primitives.ciphers.aead"
+
+
+@pytest.mark.parametrize(
+    ("kind", "lean"),
+    [("jks", LEAN), ("pem", LEAN), ("pkcs12", LEAN.replace("hashlib ", ""))],
+)
+def test_the_runtime_path_imports_no_write_code(tmp_path: Path, kind: str, lean: str) -> None:
     keystore = tmp_path / f"k.{kind}"
     create_keystore(keystore, "k", Secret(PASSWORD), kind=kind)
     store = load_keystore(keystore, Secret(PASSWORD))
@@ -221,20 +229,14 @@ def test_the_runtime_path_imports_no_write_code(tmp_path: Path, kind: str) -> No
         tmp_path, KeyRing([KeyEntry(store.certificate())]), 'a = "$secret{x}"\n', x="y"
     )
     environ = {"CIPHERTOOL_KEYSTORE_PASSWORD": PASSWORD}
-    # JKS, the start-up benchmark's case, also leaves out what only costs time there:
-    # json, hashlib and hmac (Python's own OpenSSL binding), threading, AES-GCM, x509.
     ks = str(keystore)
-    lean = (
-        "json hashlib hmac threading cryptography.x509 "
-        + "cryptography.hazmat.primitives.ciphers.aead"
-    )
     code = (
         "import sys, vault\n"
         f"data = vault.load_config({str(path)!r}, keystore={ks!r}, environ={environ!r})\n"
         "heavy = ('tomlkit', 'click', 'jks', 'yaml')\n"
         "write = ('vault.operations', 'vault.cli', 'vault.keystores._write', 'vault.formats',"
         " 'logging')\n"
-        f"lean = tuple({lean!r}.split()) if {kind!r} == 'jks' else ()\n"
+        f"lean = tuple({lean!r}.split())\n"
         "print(data, sorted(m for m in sys.modules"
         " if m.split('.')[0] in heavy or m.startswith(write + lean)))\n"
     )
