@@ -6,9 +6,11 @@ names the format of a file from its name.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib
 import os
+from collections.abc import Iterator
 
 from ..errors import UsageError
 from ..store import detect_format as detect_format
@@ -23,6 +25,7 @@ __all__ = [
     "Scalar",
     "apply_edits",
     "detect_format",
+    "gc_paused",
     "parse",
 ]
 
@@ -44,13 +47,23 @@ def parse(text: str, format_name: str, path: str | os.PathLike[str] | None = Non
         module = importlib.import_module(f".{FORMATS[format_name]}", __name__)
     except KeyError:
         raise UsageError(f"unknown config format '{format_name}'") from None
-    # A large config makes millions of small acyclic objects; the cyclic collector would
-    # rescan them all again and again (quadratic in practice): paused while parsing.
-    paused = gc.isenabled()
+    with gc_paused():
+        document: Document = module.parse(text, path)
+    return document
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for a while (as it was again after).
+
+    A large config makes millions of small acyclic objects (freed by their reference
+    counts); the collector would rescan them all again and again as the run goes on,
+    quadratic in practice: paused while a config is parsed, and for a whole write run
+    (see :func:`vault.operations._session`)."""
+    enabled = gc.isenabled()
     gc.disable()
     try:
-        document: Document = module.parse(text, path)
+        yield
     finally:
-        if paused:
+        if enabled:
             gc.enable()
-    return document

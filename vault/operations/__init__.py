@@ -26,7 +26,7 @@ from ..cipher import (
     envelope_thumbprint,
 )
 from ..errors import AliasError, InputError, UsageError, VaultError
-from ..formats import Scalar, detect_format
+from ..formats import Scalar, detect_format, gc_paused
 from ..secret import Secret
 from ..sensitive import SensitiveKeys, dotted, make_alias
 from ..store import (
@@ -154,7 +154,7 @@ def _session(
     stores = [store_file_for(p, detect_format(p), options.secrets) for p in paths]
     if writes:
         settle([*paths, *stores])
-    with locked([*paths, *stores]):
+    with locked([*paths, *stores]), gc_paused():
         if writes:
             atomic.clean_leftovers([*paths, *stores])
         yield Workspace.read(paths, options)
