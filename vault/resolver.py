@@ -235,6 +235,26 @@ def _key_values(path: Path, text: str, format_name: str) -> dict[str, str]:
     return {str(s.path[0]): s.value for s in parse(text, format_name, path).scalars()}
 
 
+def read_text_as_runtime(path: Path, format_name: str, text: str) -> Any:
+    """``text`` read as the resolver reads a file of ``format_name`` at service start
+    (TOML with ``tomllib``, YAML with PyYAML's safe loader, ...); InputError if it does
+    not parse. The write paths check every text they are about to write with it."""
+    if format_name == "toml":
+        import tomllib
+
+        try:
+            return tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            from .formats.toml import parse_error
+
+            raise parse_error(exc, path) from None
+    if format_name == "xml":
+        from .formats import parse
+
+        return parse(text, "xml", path)
+    return _read_other(path, format_name, text)
+
+
 def _read_other(config: Path, format_name: str, text: str) -> Any:
     """YAML, JSON, INI, .properties or .env as plain data."""
     try:

@@ -130,9 +130,9 @@ class Workspace:
         stores = [f for f in files if any(f is s for s in self.stores.values())]
         rest = [f for f in files if not any(f is s for s in stores)]
         prepared = [(f, prepare(f)) for f in [*stores, *rest]]  # all parse, or none is written
-        changed = [(f, document) for f, document in prepared if document is not None]
-        for file, document in changed:
-            commit(file, document)
+        changed = [(f, text) for f, text in prepared if text is not None]
+        for file, text in changed:
+            commit(file, text)
         return [file.path for file, _ in changed]
 
 

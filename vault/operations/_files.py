@@ -11,6 +11,7 @@ from pathlib import Path
 from .. import atomic
 from ..errors import InputError
 from ..formats import Document, Edit, apply_edits, detect_format, parse
+from ..resolver import read_text_as_runtime
 from ..store import store_file_for
 
 
@@ -51,10 +52,10 @@ class ConfigFile:
         """Let the parsed document go (it is parsed again if used again)."""
         self._document = None
 
-    def written(self, document: Document) -> None:
-        """The file now holds the text of ``document``."""
-        self._document = document
-        self._text = document.text
+    def written(self, text: str) -> None:
+        """The file now holds ``text`` (parsed again if used again)."""
+        self._document = None
+        self._text = text
         self.edits = []
 
 
@@ -118,12 +119,14 @@ def locked(paths: Sequence[Path]) -> Iterator[None]:
         yield
 
 
-def prepare(file: ConfigFile) -> Document | None:
-    """The document ``file``'s edits make, parsed; None when they change nothing.
+def prepare(file: ConfigFile) -> str | None:
+    """The text ``file``'s edits make, checked; None when they change nothing.
 
-    Parsing before anything is written means an edit that would leave a file its
-    own parser cannot read is refused with every file untouched. The old document
-    is let go first, so that two parses of a large file are never held at once."""
+    The text is read as the resolver will read the file at service start before
+    anything is written: an edit that would leave a file unreadable is refused with
+    every file untouched. The old document is let go first, and the new one is parsed
+    only if it is used again (most runs never do), so that a large file's parse trees
+    are never held twice."""
     if not file.edits:
         return None
     new = file.new_text()
@@ -132,31 +135,32 @@ def prepare(file: ConfigFile) -> Document | None:
         return None
     file.forget_document()
     try:
-        return parse(new, file.format_name, file.path)
+        read_text_as_runtime(file.path, file.format_name, new)
     except InputError as exc:
         raise InputError(
             f"the edited text would not parse ({exc.message}); nothing written", path=file.path
         ) from None
+    return new
 
 
-def commit(file: ConfigFile, document: Document) -> None:
-    """Write a prepared document atomically."""
-    data = document.text.encode(file.encoding)
+def commit(file: ConfigFile, text: str) -> None:
+    """Write a prepared text atomically."""
+    data = text.encode(file.encoding)
     if not file.exists:
         atomic.create(file.path, data)
         file.exists = True
     else:
         check_unchanged(file)
         atomic.replace(file.path, data)
-    file.written(document)
+    file.written(text)
 
 
 def write(file: ConfigFile) -> bool:
     """Write ``file``'s edits, if any, atomically; True when the file changed."""
-    document = prepare(file)
-    if document is not None:
-        commit(file, document)
-    return document is not None
+    text = prepare(file)
+    if text is not None:
+        commit(file, text)
+    return text is not None
 
 
 def check_unchanged(file: ConfigFile) -> None:
