@@ -104,3 +104,29 @@ def test_keystore_passwd_asks_the_new_password_twice(tmp_path: Path) -> None:
     assert load_keystore(path, Secret("new-tty-pass")).entries[0].alias == "k"
     code, _, screen = _on_terminal(["keystore", "passwd", str(path)], [b"a1", b"b2"], env)
     assert code == 2 and b"the two passwords differ" in screen
+
+
+def test_warnings_are_one_prefixed_line(run: Run, tmp_path: Path) -> None:
+    """Every warning, from the command line's own modules or the library's, reads
+    'ciphertool: warning: ...' (the runtime path sets logging up only when it speaks)."""
+    config = tmp_path / "app.toml"
+    config.write_text('a = "$secret{x}"\n[secrets]\nx = "[y]"\n')
+    checked = run("check", str(config))
+    assert checked.error_lines == [
+        "ciphertool: warning: ciphertexts were not test-decrypted (no keystore given: use "
+        "--keystore, $CIPHERTOOL_KEYSTORE, or a [keystore.internal] / [keystore.primary] "
+        "table in the config)"
+    ]
+    keystore = tmp_path / "k.jks"
+    created = run("keystore", "create", str(keystore), "--alias", "k", "--type", "jks",
+                  env=clean_env(CIPHERTOOL_KEYSTORE_PASSWORD="warn-pass"))  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    open_file = tmp_path / "pw.txt"
+    open_file.write_text("warn-pass\n")
+    open_file.chmod(0o644)
+    config.write_text('a = "plain"\n')
+    resolved = run("resolve", "-k", str(keystore), "--storepass-file", str(open_file), str(config))
+    assert resolved.returncode == 0, resolved.stderr
+    assert resolved.error_lines and all(
+        line.startswith("ciphertool: warning: ") for line in resolved.error_lines
+    ), resolved.stderr

@@ -71,16 +71,17 @@ def setup_logging(verbose: bool) -> None:
     root.propagate = False
 
 
-def start(verbose: bool) -> None:
-    """What every command does first: logging (imported when first used unless
-    verbose), and pyca's warnings about odd certificates (e.g. negative serials)
-    silenced, since those are listed as they are."""
+def start(verbose: bool, *, lazy: bool = False) -> None:
+    """What every command does first: logging set up (``lazy``: when the runtime path
+    first has something to say, so that a quiet start never imports it), and pyca's
+    warnings about odd certificates (e.g. negative serials) silenced, since those are
+    listed as they are."""
     import warnings
 
-    if verbose:
-        setup_logging(True)
-    else:
+    if lazy and not verbose:
         _log.before_first_use(lambda: setup_logging(False))
+    else:
+        setup_logging(verbose)
     warnings.filterwarnings("ignore", module=r"cryptography\..*")
     warnings.filterwarnings("ignore", message=".*serial number.*")
 
@@ -268,7 +269,7 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
 
         click_main(args=args, prog_name="ciphertool")
         raise AssertionError("click's main exits") from None  # pragma: no cover
-    start(verbose)
+    start(verbose, lazy=True)  # resolve and exec log only through vault._log
     try:
         run()
     except BaseException as exc:  # pyo3's PanicException is not an Exception
