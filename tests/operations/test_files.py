@@ -47,3 +47,24 @@ def test_a_written_file_reads_back_its_new_text(tmp_path: Path) -> None:
     assert write(file)
     assert path.read_text() == file.text == file.document.text == 'a = "yz"\n'
     assert not write(file)  # no edits left
+
+
+def test_a_file_the_resolver_could_not_read_before_is_still_written(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the resolver's reader refuses a file this tool's own reader takes, the edit
+    breaks nothing that worked: it is written, and that is said."""
+    from vault.operations import _files
+
+    def refuses(path: Path, format_name: str, text: str) -> None:
+        raise InputError("does not parse (DuplicateOptionError)", path=path)
+
+    monkeypatch.setattr(_files, "read_text_as_runtime", refuses)
+    path = tmp_path / "app.ini"
+    path.write_text("[db]\npassword = x\n")
+    file = read_config(path)
+    start = file.text.index("x\n")
+    file.edits.append(Edit(start, start + 1, "$secret{db_password}"))
+    assert write(file)
+    assert path.read_text() == "[db]\npassword = $secret{db_password}\n"
+    assert "the resolver cannot read this file" in caplog.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import stat
 from collections.abc import Iterator, Sequence
@@ -13,6 +14,8 @@ from ..errors import InputError
 from ..formats import Document, Edit, apply_edits, detect_format, parse
 from ..resolver import read_text_as_runtime
 from ..store import store_file_for
+
+log = logging.getLogger("vault.operations")
 
 
 class ConfigFile:
@@ -133,10 +136,22 @@ def prepare(file: ConfigFile) -> str | None:
     file.edits = []
     if new == file.text and file.exists:
         return None
+    old = file.text
     file.forget_document()
     try:
         read_text_as_runtime(file.path, file.format_name, new)
     except InputError as exc:
+        try:
+            read_text_as_runtime(file.path, file.format_name, old)
+        except InputError:
+            # Already so before the edit (this tool's reader is more lenient, e.g. with an
+            # INI key given twice): the edit breaks nothing that worked; said, not refused.
+            log.warning(
+                "%s: the resolver cannot read this file (%s), before or after this edit",
+                file.path,
+                exc.message,
+            )
+            return new
         raise InputError(
             f"the edited text would not parse ({exc.message}); nothing written", path=file.path
         ) from None
