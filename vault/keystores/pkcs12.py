@@ -187,20 +187,25 @@ def _cert_of(key: _Bag, alias: str, certs: list[_Bag], *, only_key: bool) -> byt
     return None
 
 
-def _read(data: bytes, password: bytes | None) -> list[_Bag]:
-    """Every bag of the file, the MAC checked and certificate bags decrypted."""
+def _pfx(data: bytes) -> tuple[bytes, list[Tlv]]:
+    """The authSafe content (the DER of its ContentInfos) and the MacData, if any."""
     pfx = _der.parse_one(data, _der.SEQUENCE)
     version, auth_safe, *mac = _der.children(pfx)
     _der.integer(version)
     content_type, content = _der.children(_der.expect(auth_safe, _der.SEQUENCE))
     if _der.oid(content_type) != _DATA:
         raise DerError("authSafe is not data")
-    octets = _der.parse_one(_der.expect(content, _der.CONTEXT_0).value, _der.OCTET_STRING)
+    return _der.parse_one(_der.expect(content, _der.CONTEXT_0).value, _der.OCTET_STRING).value, mac
+
+
+def _read(data: bytes, password: bytes | None) -> list[_Bag]:
+    """Every bag of the file, the MAC checked and certificate bags decrypted."""
+    content, mac = _pfx(data)
     if password is None or len(mac) != 1:
         raise _NotHere  # no password (refused there), no MAC: as pyca decides
-    _check_mac(mac[0], octets.value, password)
+    _check_mac(mac[0], content, password)
     bags: list[_Bag] = []
-    for info in _der.children(_der.parse_one(octets.value, _der.SEQUENCE)):
+    for info in _der.children(_der.parse_one(content, _der.SEQUENCE)):
         kind, *rest = _der.children(info)
         body = _der.expect(rest[0], _der.CONTEXT_0).value
         if _der.oid(kind) == _DATA:
@@ -245,15 +250,9 @@ def _pyca_cert(cert: pkcs12.PKCS12Certificate, key_id: bytes | None) -> _Bag:
 
 def _plain_key_bags(data: bytes) -> list[_Bag]:
     """Key and secret bags of the unencrypted SafeContents, with friendlyNames."""
-    pfx = _der.parse_one(data, _der.SEQUENCE)
-    version, auth_safe, *_ = _der.children(pfx)
-    _der.integer(version)
-    content_type, content = _der.children(_der.expect(auth_safe, _der.SEQUENCE))
-    if _der.oid(content_type) != _DATA:
-        raise DerError("authSafe is not data")
-    octets = _der.parse_one(_der.expect(content, _der.CONTEXT_0).value, _der.OCTET_STRING)
+    content, _mac = _pfx(data)
     bags: list[_Bag] = []
-    for info in _der.children(_der.parse_one(octets.value, _der.SEQUENCE)):
+    for info in _der.children(_der.parse_one(content, _der.SEQUENCE)):
         kind, *rest = _der.children(info)
         if _der.oid(kind) != _DATA:
             continue  # encryptedData: certificates, read by load_pkcs12
