@@ -18,8 +18,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.conftest import KEYSTORES, VECTOR_PASSWORD, needs_java
-from vault.errors import PasswordError
-from vault.keystores import load_keystore, pkcs12
+from vault.errors import KeystoreFormatError, PasswordError
+from vault.keystores import _der, load_keystore, pkcs12
 from vault.keystores._model import Keystore
 from vault.keystores._write import create_keystore
 from vault.secret import Secret
@@ -134,7 +134,6 @@ def test_files_this_tool_writes_are_read_natively(
         (["-name", "svc", "-macalg", "sha512", "-iter", "1"], True),
         (["-name", "svc", "-legacy"], False),  # RC2-40 and 3DES, as OpenSSL 1.x
         (["-name", "svc", "-certpbe", "PBE-SHA1-3DES"], False),
-        (["-name", "svc", "-nomac"], False),
     ],
     ids=lambda value: " ".join(value) if isinstance(value, list) else str(value),
 )
@@ -192,3 +191,27 @@ def test_a_wrong_password_or_a_damaged_mac_is_refused(pem: Path, tmp_path: Path)
     damaged.write_bytes(bytes(data))
     with pytest.raises(PasswordError, match="wrong store password"):
         load_keystore(damaged, Secret(PASSWORD))
+
+
+@needs_openssl
+def test_a_file_without_a_mac_is_refused_whatever_the_password(pem: Path) -> None:
+    """pyca loads a MAC-less PKCS12 with any password: a keystore swapped for one holding
+    someone else's key would be used for every new secret. Refused, right or wrong."""
+    path = openssl_p12(pem, "nomac.p12", "-name", "svc", "-nomac", "-keypbe", "NONE",
+                       "-certpbe", "NONE")  # fmt: skip
+    for password in (PASSWORD, "not-the-password"):
+        with pytest.raises(KeystoreFormatError, match="has no MAC"):
+            load_keystore(path, Secret(password))
+
+
+def test_more_key_derivation_rounds_than_any_tool_writes_are_refused() -> None:
+    """A hostile file must not keep a service starting for minutes."""
+
+    def tlv(tag: int, body: bytes) -> bytes:
+        return bytes([tag, len(body)]) + body
+
+    sha256 = tlv(0x30, tlv(0x06, bytes.fromhex("608648016503040201")) + b"\x05\x00")
+    rounds = (10_000_001).to_bytes(4, "big")
+    mac = tlv(0x30, tlv(0x30, sha256 + tlv(0x04, bytes(32))) + tlv(0x04, bytes(8)) + tlv(2, rounds))
+    with pytest.raises(pkcs12._TooCostly):
+        pkcs12._check_mac(_der.parse_one(mac), b"", b"pw")

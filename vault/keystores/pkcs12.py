@@ -77,6 +77,14 @@ class _NotHere(Exception):
     """A PKCS#12 this reader leaves to pyca's load_pkcs12."""
 
 
+class _NoMac(Exception):
+    """A PKCS#12 without a MAC: nothing vouches for its contents."""
+
+
+class _TooCostly(DerError):
+    """More key-derivation rounds than any keystore tool writes."""
+
+
 class Pkcs12Keystore(Keystore):
     def __init__(self, path: str, entries: tuple[Entry, ...], password: Secret, bags: Any) -> None:
         super().__init__(path, "PKCS12", entries, password)
@@ -136,6 +144,16 @@ def load(path: str, data: bytes, password: Secret | None) -> Pkcs12Keystore:
         bags = None
     except _WrongPassword:
         raise PasswordError("wrong store password (or damaged PKCS12 MAC)", path=path) from None
+    except _NoMac:
+        raise KeystoreFormatError(
+            "has no MAC, so nothing checks it against the store password; refused "
+            "(write it again with a MAC, as keytool and openssl do by default)",
+            path=path,
+        ) from None
+    except _TooCostly:
+        raise KeystoreFormatError(
+            f"asks for more than {_MAX_ROUNDS:,} key-derivation rounds; refused", path=path
+        ) from None
     except (DerError, ValueError, StopIteration, IndexError):
         raise KeystoreFormatError("not a readable PKCS12 keystore (bad DER)", path=path) from None
     if bags is None:
@@ -201,8 +219,12 @@ def _pfx(data: bytes) -> tuple[bytes, list[Tlv]]:
 def _read(data: bytes, password: bytes | None) -> list[_Bag]:
     """Every bag of the file, the MAC checked and certificate bags decrypted."""
     content, mac = _pfx(data)
-    if password is None or len(mac) != 1:
-        raise _NotHere  # no password (refused there), no MAC: as pyca decides
+    if password is None:
+        raise _NotHere  # refused there, after the DER is read
+    if len(mac) != 1:
+        # pyca loads such a file with any password: a swapped-in keystore holding
+        # someone else's key would be used for every new secret.
+        raise _NoMac
     _check_mac(mac[0], content, password)
     bags: list[_Bag] = []
     for info in _der.children(_der.parse_one(content, _der.SEQUENCE)):
@@ -273,7 +295,9 @@ def _check_mac(mac_data: Tlv, content: bytes, password: bytes) -> None:
     iterations = _der.integer(rest[0]) if rest else 1
     algorithm, expected = _der.children(_der.expect(digest_info, _der.SEQUENCE))
     name = _MAC_DIGESTS.get(_der.oid(next(_der.children(algorithm))))
-    if name is None or not 1 <= iterations <= _MAX_ROUNDS:
+    if not 1 <= iterations <= _MAX_ROUNDS:
+        raise _TooCostly
+    if name is None:
         raise _NotHere  # PBMAC1, or a digest this reader does not know
     key = _pkcs12_kdf(name, password, _der.expect(salt, _der.OCTET_STRING).value, iterations)
     mac = hmac.HMAC(key, _HASHES[name]())
@@ -322,12 +346,18 @@ def _decrypt_data(encrypted_data: Tlv, password: bytes) -> bytes:
     _content_type, algorithm, content = _der.children(_der.expect(info, _der.SEQUENCE))
     if content.tag != 0x80:  # [0] IMPLICIT OCTET STRING
         raise DerError("no encrypted content")
+    scheme, params = _der.children(algorithm)
+    if _der.oid(scheme) != _PBES2:  # legacy PBE (RC2, 3DES): pyca, within the same bound
+        _salt, rounds = _der.children(_der.expect(params, _der.SEQUENCE))
+        if not 1 <= _der.integer(rounds) <= _MAX_ROUNDS:
+            raise _TooCostly
+        raise _NotHere
     try:
         return _pbes2(algorithm, content.value, password)
-    except _WrongPassword:
-        raise _NotHere from None  # cannot happen once the MAC held; pyca decides
-    except DerError:
-        raise _NotHere from None  # legacy PBE (RC2, 3DES)
+    except _TooCostly:
+        raise
+    except (_WrongPassword, DerError):
+        raise _NotHere from None  # a cipher this reader does not know; pyca decides
 
 
 def _bag(bag: Tlv) -> _Bag | None:
@@ -426,7 +456,7 @@ def _pbes2(algorithm: Tlv, ciphertext: bytes, password: bytes) -> bytes:
         raise DerError("not AES-CBC")
     rounds = _der.integer(count)
     if not 1 <= rounds <= _MAX_ROUNDS:
-        raise DerError("iteration count out of range")
+        raise _TooCostly
     key = PBKDF2HMAC(
         prf, _AES_CBC[_der.oid(enc_oid)], _der.expect(salt, _der.OCTET_STRING).value, rounds
     ).derive(password)
