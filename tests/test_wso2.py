@@ -454,3 +454,17 @@ def test_after_a_rotate_the_home_keeps_using_the_new_key(
     fresh = store_values(home)["fresh"]
     decrypted = run("decrypt", "--keystore", str(new), "-t", "RSA/ECB/PKCS1Padding", fresh, env=env)
     assert decrypted.stdout == "f1", decrypted.stderr
+
+
+def test_secret_conf_locations_relative_to_the_home(home: Path) -> None:
+    """WSO2's own examples write keystore.identity.location relative to the product home,
+    and may leave the alias out; a location that does not exist is not used."""
+    from vault.wso2 import ProductHome
+
+    conf = home / "repository/conf/security/secret-conf.properties"
+    conf.write_text("keystore.identity.location=repository/resources/security/wso2carbon.jks\n")
+    spec = ProductHome.at(str(home)).keystore()
+    assert Path(spec.path) == home / "repository/resources/security/wso2carbon.jks"
+    assert spec.alias == "wso2carbon"  # deployment.toml's [keystore.primary] alias
+    conf.write_text("keystore.identity.location=${carbon.home}/nowhere.jks\n")
+    assert Path(ProductHome.at(str(home)).keystore().path).name == "wso2carbon.jks"

@@ -134,7 +134,7 @@ class ProductHome:
         the next ``configure`` point secret-conf.properties back at a key the secrets
         are no longer encrypted for. The difference is said on stderr."""
         configured = self._configured_keystore()
-        recorded = self._recorded_keystore()
+        recorded = self._recorded_keystore(configured)
         if recorded is None:
             return configured
         if Path(recorded.path).resolve() != Path(configured.path).resolve() or (
@@ -160,8 +160,11 @@ class ProductHome:
             return self._carbon_xml_keystore()
         return self._located(DEFAULT_KEYSTORE)
 
-    def _recorded_keystore(self) -> KeystoreSpec | None:
-        """``keystore.identity.*`` of secret-conf.properties, when it names a keystore."""
+    def _recorded_keystore(self, configured: KeystoreSpec) -> KeystoreSpec | None:
+        """``keystore.identity.*`` of secret-conf.properties, when it names a keystore
+        that exists. A relative location is relative to the product home (WSO2's own
+        examples write ``repository/resources/security/wso2carbon.jks``); a missing
+        alias is the configured one's."""
         path = self.secret_conf_properties
         if not path.is_file():
             return None
@@ -171,15 +174,18 @@ class ProductHome:
             str(scalar.path[0]): scalar.value.strip()
             for scalar in parse(read_text(path), "properties", path).scalars()
         }
-        location = values.get("keystore.identity.location")
+        location = values.get("keystore.identity.location", "").replace(
+            CARBON_HOME, str(self.root)
+        )
         if not location:
             return None
-        return self._located(
-            KeystoreSpec(
-                location,
-                values.get("keystore.identity.type") or None,
-                values.get("keystore.identity.alias") or DEFAULT_KEYSTORE.alias,
-            )
+        keystore = Path(location) if Path(location).is_absolute() else self.root / location
+        if not keystore.is_file():
+            return None  # nothing Secure Vault could read either: the product's own then
+        return KeystoreSpec(
+            str(keystore),
+            values.get("keystore.identity.type") or None,
+            values.get("keystore.identity.alias") or configured.alias,
         )
 
     def _located(self, spec: KeystoreSpec) -> KeystoreSpec:
