@@ -8,6 +8,8 @@ plain command lines must not have imported click.
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -56,14 +58,16 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def both_ways(folder: Path, *args: str) -> tuple[tuple[int, str, str], str]:
+def both_ways(
+    folder: Path, *args: str, prefix: tuple[str, ...] = ()
+) -> tuple[tuple[int, str, str], str]:
     """((exit code, stdout, stderr) of both paths, the one seen), "[fast]" or "[click]"."""
     env = clean_env(CIPHERTOOL_KEYSTORE="service.jks", CIPHERTOOL_KEYSTORE_PASSWORD=PASSWORD)
     env["COLUMNS"] = "200"
     results = []
     for code in (ENTRY, CLICK):
         proc = subprocess.run(
-            [sys.executable, "-c", code, *args],
+            [*prefix, sys.executable, "-c", code, *args],
             capture_output=True,
             env=env,
             cwd=folder,
@@ -154,3 +158,24 @@ def test_what_the_fast_path_prints(folder: Path) -> None:
         2,
         "ciphertool: error: cannot run '/nonexistent/cmd': No such file or directory\n",
     )
+
+
+def test_a_file_that_cannot_be_read_gets_clicks_words(folder: Path) -> None:
+    """Mode bits apply (root runs without CAP_DAC_OVERRIDE): click's own message."""
+    if os.geteuid() == 0 and not shutil.which("setpriv"):
+        pytest.skip("running as root without setpriv: mode bits cannot be made to apply")
+    prefix = ("setpriv", "--bounding-set", "-dac_override,-dac_read_search")
+    closed = folder / "closed.toml"
+    closed.write_text('a = "b"\n')
+    closed.chmod(0)
+    try:
+        for args in (
+            ["resolve", "closed.toml"],
+            ["resolve", "--storepass-file", "closed.toml", "app.toml"],
+        ):
+            (code, _, err), path = both_ways(
+                folder, *args, prefix=prefix if os.geteuid() == 0 else ()
+            )
+            assert (code, path) == (2, "[click]") and "is not readable" in err, err
+    finally:
+        closed.chmod(0o600)

@@ -202,8 +202,16 @@ class _NotMine(Exception):
     """A command line this parser leaves to click."""
 
 
+def _plain_file(path: str) -> bool:
+    """What click's Path(dir_okay=False) takes without a word: missing, or a readable
+    non-directory (for anything else click's own message is the one to give)."""
+    return not os.path.exists(path) or (not os.path.isdir(path) and os.access(path, os.R_OK))
+
+
 def _parse(args: list[str]) -> tuple[bool, Callable[[], None]]:
     """(verbose, the command to run) for a plain resolve or exec command line."""
+    if "_CIPHERTOOL_COMPLETE" in os.environ:
+        raise _NotMine  # click's shell completion
     verbose = False
     while args and args[0] in ("-v", "--verbose"):
         verbose = True
@@ -238,14 +246,14 @@ def _parse(args: list[str]) -> tuple[bool, Callable[[], None]]:
             values[known[name]] = value
         i += 1
     for key in _PATH_OPTIONS:
-        if os.path.isdir(values.get(key) or "\0"):
-            raise _NotMine  # click says "... is a directory"
+        if key in values and not _plain_file(values[key]):
+            raise _NotMine
     output = values.pop("output", "json")
     env_prefix = values.pop("env_prefix", "")
     if output not in OUTPUTS:
         raise _NotMine
     if command == "resolve":
-        if len(positional) != 1 or os.path.isdir(positional[0]):
+        if len(positional) != 1 or not _plain_file(positional[0]):
             raise _NotMine
         file = positional[0]
         return verbose, lambda: resolve(file, output, env_prefix, values)
