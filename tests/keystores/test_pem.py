@@ -59,3 +59,15 @@ def test_a_good_pem_keystore_gives_its_key_and_certificate(tmp_path: Path) -> No
     key = store.private_key()
     assert isinstance(key, rsa.RSAPrivateKey) and rsa_numbers_agree(key)
     assert key.public_key().public_numbers() == cert.public_key().public_numbers()
+
+
+def test_bytes_after_a_certificate_are_refused(tmp_path: Path) -> None:
+    import base64
+
+    cert = self_signed(KEY, parse_dname("CN=pem"), 30)
+    der = cert.public_bytes(serialization.Encoding.DER) + b"\x00\x00"
+    body = base64.encodebytes(der).decode()
+    path = tmp_path / "trailing.pem"
+    path.write_text(f"-----BEGIN CERTIFICATE-----\n{body}-----END CERTIFICATE-----\n")
+    with pytest.raises(KeystoreFormatError, match="does not parse"):
+        load_keystore(path)

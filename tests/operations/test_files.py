@@ -68,3 +68,16 @@ def test_a_file_the_resolver_could_not_read_before_is_still_written(
     assert write(file)
     assert path.read_text() == "[db]\npassword = $secret{db_password}\n"
     assert "the resolver cannot read this file" in caplog.text
+
+
+def test_a_file_changed_under_the_run_stops_it_before_any_write(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    first.write_text("a: x\n")
+    second.write_text("b: x\n")
+    space = Workspace.read([first, second], OPTIONS)
+    for file in space.configs:
+        file.edits.append(Edit(3, 4, "y"))
+    second.write_text("b: someone else's edit\n")
+    with pytest.raises(InputError, match=r"changed while this run was working on it"):
+        space.write()
+    assert first.read_text() == "a: x\n"

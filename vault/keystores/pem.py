@@ -113,8 +113,10 @@ def _certificate_der(block: bytes, path: str) -> bytes:
     lines = block.strip().splitlines()[1:-1]
     try:
         body = binascii.a2b_base64(b"".join(line.strip() for line in lines), strict_mode=True)
-        certificate, _ = _der.read_tlv(body)
+        certificate, end = _der.read_tlv(body)
         _der.expect(certificate, _der.SEQUENCE)
+        if end != len(body) and not block.startswith(b"-----BEGIN TRUSTED"):
+            raise ValueError("bytes after the certificate")
     except (binascii.Error, ValueError):
         raise KeystoreFormatError("holds a certificate that does not parse", path=path) from None
     return certificate.raw

@@ -42,6 +42,7 @@ from ..store import (
 )
 from ._files import (
     ConfigFile,
+    check_unchanged,
     check_writable,
     commit,
     locked,
@@ -131,6 +132,9 @@ class Workspace:
         rest = [f for f in files if not any(f is s for s in stores)]
         prepared = [(f, prepare(f)) for f in [*stores, *rest]]  # all parse, or none is written
         changed = [(f, text) for f, text in prepared if text is not None]
+        for file, _ in changed:  # and none changed under the run, or none is written
+            if file.exists:
+                check_unchanged(file)
         for file, text in changed:
             commit(file, text)
         return [file.path for file, _ in changed]

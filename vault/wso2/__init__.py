@@ -174,9 +174,7 @@ class ProductHome:
             str(scalar.path[0]): scalar.value.strip()
             for scalar in parse(read_text(path), "properties", path).scalars()
         }
-        location = values.get("keystore.identity.location", "").replace(
-            CARBON_HOME, str(self.root)
-        )
+        location = values.get("keystore.identity.location", "").replace(CARBON_HOME, str(self.root))
         if not location:
             return None
         keystore = Path(location) if Path(location).is_absolute() else self.root / location
