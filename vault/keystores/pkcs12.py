@@ -167,6 +167,8 @@ def load(path: str, data: bytes, password: Secret | None) -> Pkcs12Keystore:
     key_certs: set[bytes] = set()
     for index, bag in enumerate(keys):
         alias = bag.alias or f"key{index}"
+        if alias.lower() in (known.lower() for known in by_alias):
+            raise KeystoreFormatError(f"holds two key entries named '{alias}'", path=path)
         by_alias[alias] = bag
         if bag.kind == "secret":
             algorithm, bits = _peek_secret(bag.value, secret)
@@ -192,13 +194,14 @@ def load(path: str, data: bytes, password: Secret | None) -> Pkcs12Keystore:
 
 
 def _cert_of(key: _Bag, alias: str, certs: list[_Bag], *, only_key: bool) -> bytes | None:
-    """The certificate of a key bag: the one of the same friendlyName, else of the same
-    localKeyId, else the only one for the only key (``openssl pkcs12 -export``)."""
-    for cert in certs:
-        if cert.alias is not None and cert.alias.lower() == alias.lower():
-            return cert.value
+    """The certificate of a key bag: the one of the same localKeyId (the pairing the
+    format has for it), else of the same friendlyName, else the only one for the only
+    key (``openssl pkcs12 -export``)."""
     for cert in certs:
         if key.key_id is not None and cert.key_id == key.key_id:
+            return cert.value
+    for cert in certs:
+        if cert.alias is not None and cert.alias.lower() == alias.lower():
             return cert.value
     if only_key and len(certs) == 1 and certs[0].key_id is not None:
         return certs[0].value
