@@ -40,16 +40,7 @@ from ..store import (
     read_toml,
     store_file_for,
 )
-from ._files import (
-    ConfigFile,
-    check_unchanged,
-    check_writable,
-    commit,
-    locked,
-    prepare,
-    read_config,
-    read_store,
-)
+from ._files import ConfigFile, check_writable, locked, read_config, read_store, write_all
 
 log = logging.getLogger("vault.operations")
 
@@ -130,14 +121,7 @@ class Workspace:
         check_writable(files)
         stores = [f for f in files if any(f is s for s in self.stores.values())]
         rest = [f for f in files if not any(f is s for s in stores)]
-        prepared = [(f, prepare(f)) for f in [*stores, *rest]]  # all parse, or none is written
-        changed = [(f, text) for f, text in prepared if text is not None]
-        for file, _ in changed:  # and none changed under the run, or none is written
-            if file.exists:
-                check_unchanged(file)
-        for file, text in changed:
-            commit(file, text)
-        return [file.path for file, _ in changed]
+        return [file.path for file in write_all([*stores, *rest])]
 
 
 def settle(paths: Sequence[Path]) -> list[str]:

@@ -170,6 +170,20 @@ def commit(file: ConfigFile, text: str) -> None:
     file.written(text)
 
 
+def write_all(files: Sequence[ConfigFile]) -> list[ConfigFile]:
+    """Write the edits of ``files``, in order, as one: every new text is checked, and
+    every file found as this run read it, before the first is written. The files that
+    changed."""
+    prepared = [(file, prepare(file)) for file in files]
+    changed = [(file, text) for file, text in prepared if text is not None]
+    for file, _ in changed:
+        if file.exists:
+            check_unchanged(file)
+    for file, text in changed:
+        commit(file, text)
+    return [file for file, _ in changed]
+
+
 def write(file: ConfigFile) -> bool:
     """Write ``file``'s edits, if any, atomically; True when the file changed."""
     text = prepare(file)

@@ -33,16 +33,7 @@ from ..formats.xml import ALIASED_VALUE, SECRET_ALIAS, SVNS_NAMESPACE, XmlDocume
 from ..store import is_plaintext_entry
 from ..wso2 import ProductHome, Target, secret_conf_entries
 from . import Options, Workspace, _session, aliases, encrypt_entries
-from ._files import (
-    ConfigFile,
-    check_unchanged,
-    check_writable,
-    commit,
-    locked,
-    prepare,
-    read_config,
-    write,
-)
+from ._files import ConfigFile, check_writable, locked, read_config, write, write_all
 
 log = logging.getLogger("vault.operations.wso2")
 
@@ -175,14 +166,7 @@ def _write_in_order(space: Workspace, conf: ConfigFile) -> bool:
     check_writable([*files, conf])
     stores = list(space.stores.values())
     ordered = [*stores, conf, *(f for f in files if not any(f is s for s in stores))]
-    prepared = [(file, prepare(file)) for file in ordered]
-    changed = [(file, text) for file, text in prepared if text is not None]
-    for file, _ in changed:
-        if file.exists:
-            check_unchanged(file)
-    for file, text in changed:
-        commit(file, text)
-    return any(file is conf for file, _ in changed)
+    return any(file is conf for file in write_all(ordered))
 
 
 def _document(config: ConfigFile) -> XmlDocument:
