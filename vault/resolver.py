@@ -20,12 +20,13 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .cipher import KeyRing, canonical_transformation, envelope_kind
-from .errors import InputError, KeyTroubleError, UsageError, VaultError
+from .cipher import KeyRing, envelope_kind
+from .errors import InputError, KeyTroubleError, VaultError
 from .passwords import PasswordOptions
 from .secret import Secret
 from .store import (
     REFERENCE,
+    checked_transformation,
     configured_transformation,
     detect_format,
     is_plaintext_entry,
@@ -393,13 +394,7 @@ class Vault:
         data, store, configured = read_config(path, secrets)
         transformation, where = self._transformation, None
         if transformation is None and configured is not None:
-            (transformation, where), source = configured, os.fspath(path)
-            try:
-                transformation = canonical_transformation(transformation)
-            except UsageError:
-                raise InputError(
-                    f"unknown transformation '{transformation}' ({where})", path=source
-                ) from None
+            transformation, where = checked_transformation(configured, path)
         resolver = Resolver(
             self.ring,
             store,

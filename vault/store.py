@@ -61,16 +61,33 @@ def configured_transformation(toml_data: Any, store_file: Path | None) -> tuple[
     return None
 
 
-def secret_conf_algorithm(path: Path) -> str | None:
-    """``secretRepositories.file.algorithm`` of a secret-conf.properties, if set."""
+def checked_transformation(
+    configured: tuple[str, str], path: str | os.PathLike[str]
+) -> tuple[str, str]:
+    """A transformation a config sets (see :func:`configured_transformation`), by its
+    canonical name; an unknown one is an InputError naming ``path`` and where it is set."""
+    from .cipher import canonical_transformation
+
+    name, where = configured
+    try:
+        return canonical_transformation(name), where
+    except UsageError:
+        raise InputError(f"unknown transformation '{name}' ({where})", path=path) from None
+
+
+def secret_conf(path: Path) -> dict[str, str]:
+    """The settings of a secret-conf.properties (none when there is no such file)."""
     if not path.is_file():
-        return None
+        return {}
     from .formats import parse
 
-    for scalar in parse(read_text(path), "properties", path).scalars():
-        if scalar.path[0] == ALGORITHM_KEY and scalar.value.strip():
-            return scalar.value.strip()
-    return None
+    scalars = parse(read_text(path), "properties", path).scalars()
+    return {str(scalar.path[0]): scalar.value.strip() for scalar in scalars}
+
+
+def secret_conf_algorithm(path: Path) -> str | None:
+    """``secretRepositories.file.algorithm`` of a secret-conf.properties, if set."""
+    return secret_conf(path).get(ALGORITHM_KEY) or None
 
 
 def is_plaintext_entry(value: str) -> bool:

@@ -7,8 +7,9 @@ checked (PKCS#12 key derivation, HMAC), certificate bags in PBES2
 (PBKDF2 + AES-CBC) encryptedData are decrypted, and each key bag is
 decrypted on its own when asked for, its RSA check skipped since the MAC
 vouched for it. Files this reader does not know (the legacy RC2 and 3DES
-PBE of JDK 8's keytool and OpenSSL 1.x, PBMAC1, no MAC) get their
-certificates from ``load_pkcs12`` as before.
+PBE of JDK 8's keytool and OpenSSL 1.x, PBMAC1) get their certificates from
+``load_pkcs12`` as before. A file without a MAC is refused: nothing would
+check it against the password (pyca loads one with any password).
 """
 
 from __future__ import annotations

@@ -21,11 +21,10 @@ from ..cipher import (
     DEFAULT_TRANSFORMATION,
     Format,
     KeyRing,
-    canonical_transformation,
     envelope_kind,
     envelope_thumbprint,
 )
-from ..errors import AliasError, InputError, UsageError, VaultError
+from ..errors import AliasError, UsageError, VaultError
 from ..formats import Scalar, detect_format, gc_paused
 from ..secret import Secret
 from ..sensitive import SensitiveKeys, dotted, make_alias
@@ -33,6 +32,7 @@ from ..store import (
     ANY_REFERENCE,
     INLINE_STORE_FORMATS,
     REFERENCE,
+    checked_transformation,
     configured_transformation,
     holds_reference,
     is_plaintext_entry,
@@ -78,13 +78,7 @@ def plain_transformation(store: ConfigFile, options: Options) -> str | None:
         return options.read_transformation
     toml = read_toml(store.path) if store.exists and store.format_name == "toml" else None
     configured = configured_transformation(toml, store.path if store.exists else None)
-    if configured is None:
-        return None
-    name, where = configured
-    try:
-        return canonical_transformation(name)
-    except UsageError:
-        raise InputError(f"unknown transformation '{name}' ({where})", path=store.path) from None
+    return None if configured is None else checked_transformation(configured, store.path)[0]
 
 
 @dataclass

@@ -21,10 +21,10 @@ from typing import Any, Literal
 from .. import atomic
 from ..cipher import KeyRing, Opened, envelope_kind
 from ..errors import InputError, KeyTroubleError, VaultError
-from ..formats import Scalar, detect_format, parse
+from ..formats import Scalar, detect_format
 from ..store import REFERENCE, is_plaintext_entry, store_file_for
 from . import Options, Workspace, _session, aliases, plain_transformation
-from ._files import ConfigFile, check_unchanged, locked
+from ._files import ConfigFile, check_unchanged, locked, prepare
 
 __all__ = ["Step", "rollback", "rotate"]
 
@@ -141,10 +141,9 @@ def _reseal(new: KeyRing, opened: Opened, path: Path, line: int) -> str:
 def _commit(space: Workspace) -> None:
     changes: dict[Path, bytes] = {}
     for store in space.stores.values():
-        if not store.edits:
+        text = prepare(store)  # the new file must read back as the resolver reads it
+        if text is None:
             continue
-        text = store.new_text()
-        parse(text, store.format_name, store.path)  # the new file must read back
         check_unchanged(store)
         changes[store.path] = text.encode(store.encoding)
     if changes:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..errors import InputError
-from ..store import ALGORITHM_KEY, read_text, secret_conf_algorithm
+from ..store import ALGORITHM_KEY, read_text, secret_conf, secret_conf_algorithm
 
 __all__ = [
     "SECRET_CONF_KEYS",
@@ -165,15 +165,7 @@ class ProductHome:
         that exists. A relative location is relative to the product home (WSO2's own
         examples write ``repository/resources/security/wso2carbon.jks``); a missing
         alias is the configured one's."""
-        path = self.secret_conf_properties
-        if not path.is_file():
-            return None
-        from ..formats import parse
-
-        values = {
-            str(scalar.path[0]): scalar.value.strip()
-            for scalar in parse(read_text(path), "properties", path).scalars()
-        }
+        values = secret_conf(self.secret_conf_properties)
         location = values.get("keystore.identity.location", "").replace(CARBON_HOME, str(self.root))
         if not location:
             return None
