@@ -62,7 +62,9 @@ def both_ways(
     folder: Path, *args: str, prefix: tuple[str, ...] = ()
 ) -> tuple[tuple[int, str, str], str]:
     """((exit code, stdout, stderr) of both paths, the one seen), "[fast]" or "[click]"."""
-    env = clean_env(CIPHERTOOL_KEYSTORE="service.jks", CIPHERTOOL_KEYSTORE_PASSWORD=PASSWORD)
+    env = clean_env(
+        CIPHERTOOL_KEYSTORE="service.jks", CIPHERTOOL_KEYSTORE_PASSWORD=PASSWORD, PW=PASSWORD
+    )
     env["COLUMNS"] = "200"
     results = []
     for code in (ENTRY, CLICK):
@@ -101,12 +103,19 @@ PLAIN = [
     ["exec", "app.toml", "--", "sh", "-c", 'echo "$DB_PASS|$API_KEY|$P_API_KEY"'],
     ["exec", "--env-prefix", "P_", "-k", "service.jks", "app.toml", "--", "env"],
     ["exec", "app.toml", "--", "/nonexistent/cmd"],
-    ["exec", "app.toml", "app.toml"],
     ["exec", "app.toml", "--"],
+    # Options anywhere before --, as users put them.
+    ["exec", "app.toml", "--keystore", "service.jks", "--storepass-env", "PW", "--", "env"],
+    ["exec", "app.toml", "-k", "service.jks", "--env-prefix=P_", "app.toml", "--", "env"],
+    ["exec", "app.toml", "-v", "--", "sh", "-c", "echo $API_KEY"],
+    ["exec", "app.toml", "--", "sh", "-c", "echo $API_KEY", "--keystore", "x"],
+    ["exec", "--", "app.toml", "--", "true"],
+    ["resolve", "app.toml", "-v"],
+    ["resolve", "app.toml", "--keystore", "service.jks", "--storepass-env", "PW"],
+    ["resolve"],
     ["--version"],
 ]
 TO_CLICK = [
-    ["resolve"],
     ["resolve", "app.toml", "unknown.toml"],
     ["resolve", "sub"],
     ["resolve", "--storepass-file", "sub", "app.toml"],
@@ -117,11 +126,11 @@ TO_CLICK = [
     ["resolve", "-o=env", "app.toml"],
     ["resolve", "--env-prefix", "-x", "app.toml"],
     ["resolve", "--bogus", "app.toml"],
-    ["resolve", "app.toml", "-v"],
     ["resolve", "--help"],
     ["-h"],
     ["exec"],
-    ["exec", "--", "app.toml", "--", "true"],
+    ["exec", "app.toml", "app.toml"],
+    ["exec", "--env-prefix", "--", "app.toml", "--", "env"],
     ["exec", "--bogus", "app.toml", "--", "true"],
     ["list", "app.toml"],
 ]

@@ -14,43 +14,17 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from . import _log
+from ._cli_options import Given, NotPlain, parse
 from .errors import EXIT_BAD_INPUT, UsageError, VaultError
 
 if TYPE_CHECKING:
     from .resolver import Vault
-
-# The options resolve and exec share with every keystore command (vault.cli's
-# _keystore_options), by the name click gives their parameter.
-_KEYSTORE_OPTIONS = {
-    "--keystore": "keystore",
-    "-k": "keystore",
-    "--storetype": "storetype",
-    "--alias": "alias",
-    "-a": "alias",
-    "--storepass-file": "storepass_file",
-    "--storepass-env": "storepass_env",
-    "--keypass-file": "keypass_file",
-    "--keypass-env": "keypass_env",
-    "--transformation": "transformation",
-    "-t": "transformation",
-}
-_PATH_OPTIONS = ("storepass_file", "keypass_file")  # click.Path(dir_okay=False)
-_OPTIONS = {
-    "resolve": {
-        **_KEYSTORE_OPTIONS,
-        "--output": "output",
-        "-o": "output",
-        "--env-prefix": "env_prefix",
-    },
-    "exec": {**_KEYSTORE_OPTIONS, "--env-prefix": "env_prefix"},
-}
-OUTPUTS = ("json", "env")
-
+    from .wso2 import ProductHome
 
 # -- what both paths share ------------------------------------------------------------
 
@@ -86,6 +60,14 @@ def start(verbose: bool, *, lazy: bool = False) -> None:
     warnings.filterwarnings("ignore", message=".*serial number.*")
 
 
+# What answers an error's hint (see VaultError.hint), in the command line's words.
+_HINTS = {
+    "keystore": "use --keystore PATH or $CIPHERTOOL_KEYSTORE",
+    "password": "use --storepass-file FILE or --storepass-env VAR",
+    "alias": "use --alias ALIAS (or $CIPHERTOOL_KEY_ALIAS) to name the key that encrypts",
+}
+
+
 def exit_code_for(exc: BaseException) -> int:
     """One line on stderr for an error that ends a command, and its exit code.
 
@@ -94,7 +76,8 @@ def exit_code_for(exc: BaseException) -> int:
     if isinstance(exc, SystemExit | GeneratorExit):
         raise exc
     if isinstance(exc, VaultError):
-        _say(f"ciphertool: error: {exc}")
+        hint = _HINTS.get(exc.hint or "")
+        _say(f"ciphertool: error: {exc}" + (f"; {hint}" if hint else ""))
         return exc.exit_code
     if isinstance(exc, KeyboardInterrupt):
         _say("ciphertool: interrupted")
@@ -113,153 +96,142 @@ def _say(line: str) -> None:
         pass
 
 
-def vault_for(files: Sequence[Path], options: Mapping[str, str | None]) -> Vault:
+def product_home(given: Given) -> ProductHome | None:
+    """The product home ``--wso2-home`` names, if any."""
+    folder = given.text("wso2_home")
+    if folder is None:
+        return None
+    from .wso2 import ProductHome
+
+    return ProductHome.at(folder)
+
+
+def vault_for(
+    files: Sequence[Path], given: Given, home: ProductHome | None = None, *, consume: bool = True
+) -> Vault:
     """The key ring the command line names (or the environment, or the first TOML
-    config's keystore table), ready to resolve ``files``."""
+    config's keystore table, or the product home's keystore), ready to resolve ``files``."""
     from .cipher import canonical_transformation
     from .keysource import keystore_spec, open_key_ring
     from .passwords import PasswordOptions
     from .resolver import Vault
 
-    transformation = options.get("transformation")
+    transformation = given.text("transformation")
     if transformation is not None:
         transformation = canonical_transformation(transformation)
-    config = next((f for f in files if f.suffix == ".toml"), None)
+    config = (
+        home.deployment_toml
+        if home is not None and home.deployment_toml.is_file()
+        else next((f for f in files if f.suffix == ".toml"), None)
+    )
     spec = keystore_spec(
-        options.get("keystore"), options.get("storetype"), options.get("alias"), config=config
+        given.text("keystore"), given.text("storetype"), given.text("alias"), config=config
     )
+    if home is not None and spec.password_home is None:
+        spec = spec._replace(password_home=str(home.root))
     passwords = PasswordOptions(
-        options.get("storepass_file"),
-        options.get("storepass_env"),
-        options.get("keypass_file"),
-        options.get("keypass_env"),
+        given.text("storepass_file"),
+        given.text("storepass_env"),
+        given.text("keypass_file"),
+        given.text("keypass_env"),
     )
-    return Vault(open_key_ring(spec, passwords, need_private=True), transformation=transformation)
+    ring = open_key_ring(spec, passwords, need_private=True, consume_tmp=consume)
+    return Vault(ring, transformation=transformation)
 
 
-def exports(files: Sequence[Path], vault: Vault, prefix: str) -> dict[str, str]:
-    """What exec exports: a .env file's own variables, resolved, and every store alias."""
+def _is_dotenv(path: Path) -> bool:
+    return path.name == ".env" or path.suffix == ".env" or path.name.startswith(".env.")
+
+
+def exports(
+    files: Sequence[Path], vault: Vault, prefix: str, secrets: str | None = None
+) -> dict[str, str]:
+    """What exec exports, once every reference of every file has resolved (a reference
+    no store answers fails the run): the aliases the files refer to, every alias of a
+    store written inside one of them, and a .env file's own variables, resolved."""
     from .resolver import env_name
 
     exported: dict[str, str] = {}
     for path in files:
-        data, resolver = vault.resolver(path)
-        for alias in resolver.aliases:
+        data, resolver = vault.resolver(path, secrets)
+        resolved = resolver.resolve(data)
+        for alias in resolver.exported(data):
             exported[env_name(alias, prefix)] = resolver.secret(alias).reveal()
-        if path.name == ".env" or path.suffix == ".env" or path.name.startswith(".env."):
-            for key, value in resolver.resolve(data).items():
+        if _is_dotenv(path) and isinstance(resolved, dict):
+            for key, value in resolved.items():
                 exported[prefix + key] = value
     return exported
 
 
-def resolve(file: str, output: str, env_prefix: str, options: Mapping[str, str | None]) -> None:
+def resolve(files: Sequence[str], given: Given) -> None:
     """The body of ``ciphertool resolve``."""
-    paths = [Path(file)]
-    vault = vault_for(paths, options)
+    home = product_home(given)
+    if home is not None and not files:
+        if not home.deployment_toml.is_file():
+            raise UsageError("has no repository/conf/deployment.toml to resolve", path=home.root)
+        files = [str(home.deployment_toml)]
+    if len(files) != 1:
+        raise UsageError("resolve needs one FILE (or --wso2-home DIR)")
+    path = Path(files[0])
+    _log.debug("vault.cli", "resolve %s", path)
+    vault = vault_for([path], given, home)
+    secrets = given.text("secrets")
     out = sys.stdout
-    if output == "json":
+    if given.text("output") == "env":
+        import shlex
+
+        exported = exports([path], vault, given.text("env_prefix") or "", secrets)
+        for name, value in sorted(exported.items()):
+            out.write(f"{name}={shlex.quote(value)}\n")
+    else:
         import json
 
-        data = vault.load(paths[0])
+        data = vault.load(path, secrets)
         if isinstance(data, str):  # an XML config: itself, resolved
             out.write(data)
         else:
             out.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
-    else:
-        import shlex
-
-        for name, value in sorted(exports(paths, vault, env_prefix).items()):
-            out.write(f"{name}={shlex.quote(value)}\n")
     out.flush()
 
 
-def exec_command(
-    args: Sequence[str], env_prefix: str, options: Mapping[str, str | None]
-) -> NoReturn:
+def exec_command(files: Sequence[str], argv: Sequence[str] | None, given: Given) -> NoReturn:
     """The body of ``ciphertool exec FILE... -- CMD ARGS...``: CMD replaces this process."""
-    if "--" not in args:
+    if argv is None:
         raise UsageError("exec needs FILE... -- CMD ARGS...")
-    split = list(args).index("--")
-    files, command = list(args[:split]), list(args[split + 1 :])
-    if not files or not command:
-        raise UsageError("exec needs at least one FILE before -- and a CMD after it")
+    home = product_home(given)
+    if home is not None and not files:
+        files = [str(p) for p in home.stores()]
+    if not files or not argv:
+        raise UsageError(
+            "exec needs at least one FILE (or --wso2-home) before -- and a CMD after it"
+        )
     paths = [Path(f) for f in files]
-    vault = vault_for(paths, options)
+    _log.debug("vault.cli", "exec %s: %s", ", ".join(files), argv[0])
+    vault = vault_for(paths, given, home)
     environment = dict(os.environ)
-    environment.update(exports(paths, vault, env_prefix))
+    exported = exports(paths, vault, given.text("env_prefix") or "", given.text("secrets"))
+    _log.debug("vault.cli", "exec: %d variable(s): %s", len(exported), ", ".join(sorted(exported)))
+    environment.update(exported)
     sys.stdout.flush()
     sys.stderr.flush()
     try:
-        os.execvpe(command[0], command, environment)
+        os.execvpe(argv[0], list(argv), environment)
     except OSError as exc:
-        raise UsageError(f"cannot run '{command[0]}': {exc.strerror}") from None
+        raise UsageError(f"cannot run '{argv[0]}': {exc.strerror}") from None
 
 
 # -- the fast path -----------------------------------------------------------------------
 
 
-class _NotMine(Exception):
-    """A command line this parser leaves to click."""
-
-
-def _plain_file(path: str) -> bool:
-    """What click's Path(dir_okay=False) takes without a word: missing, or a readable
-    non-directory (for anything else click's own message is the one to give)."""
-    return not os.path.exists(path) or (not os.path.isdir(path) and os.access(path, os.R_OK))
-
-
-def _parse(args: list[str]) -> tuple[bool, Callable[[], None]]:
+def _fast(args: list[str]) -> tuple[bool, Callable[[], None]]:
     """(verbose, the command to run) for a plain resolve or exec command line."""
     if "_CIPHERTOOL_COMPLETE" in os.environ:
-        raise _NotMine  # click's shell completion
-    verbose = False
-    while args and args[0] in ("-v", "--verbose"):
-        verbose = True
-        args = args[1:]
-    if not args or args[0] not in _OPTIONS:
-        raise _NotMine
-    command, rest = args[0], args[1:]
-    known = _OPTIONS[command]
-    values: dict[str, str] = {}
-    positional: list[str] = []
-    i = 0
-    while i < len(rest):
-        token = rest[i]
-        if command == "exec" and positional:
-            positional.append(token)  # exec: everything after the first FILE is CMD's
-        elif token == "-" or not token.startswith("-"):
-            positional.append(token)
-        elif token == "--":
-            if command == "exec":
-                raise _NotMine
-            positional += rest[i + 1 :]
-            break
-        else:
-            name, equals, value = token.partition("=")
-            if name not in known or (equals and not name.startswith("--")):
-                raise _NotMine
-            if not equals:
-                i += 1
-                if i == len(rest) or rest[i].startswith("-"):
-                    raise _NotMine
-                value = rest[i]
-            values[known[name]] = value
-        i += 1
-    for key in _PATH_OPTIONS:
-        if key in values and not _plain_file(values[key]):
-            raise _NotMine
-    output = values.pop("output", "json")
-    env_prefix = values.pop("env_prefix", "")
-    if output not in OUTPUTS:
-        raise _NotMine
-    if command == "resolve":
-        if len(positional) != 1 or not _plain_file(positional[0]):
-            raise _NotMine
-        file = positional[0]
-        return verbose, lambda: resolve(file, output, env_prefix, values)
-    if not positional:
-        raise _NotMine
-    return verbose, lambda: exec_command(positional, env_prefix, values)
+        raise NotPlain  # click's shell completion
+    parsed = parse(args)
+    given = Given(parsed.values)
+    if parsed.command == "resolve":
+        return given.flag("verbose"), lambda: resolve(parsed.files, given)
+    return given.flag("verbose"), lambda: exec_command(parsed.files, parsed.argv, given)
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
@@ -271,8 +243,8 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
         sys.stdout.write(f"ciphertool, version {__version__}\n")
         sys.exit(0)
     try:
-        verbose, run = _parse(args)
-    except _NotMine:
+        verbose, run = _fast(args)
+    except NotPlain:
         from .cli import main as click_main
 
         click_main(args=args, prog_name="ciphertool")

@@ -8,6 +8,7 @@ logging at every start.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -28,3 +29,13 @@ def logger(name: str) -> logging.Logger:
     while _pending:
         _pending.pop()()
     return logging.getLogger(name)
+
+
+def debug(name: str, message: str, *args: object) -> None:
+    """A DEBUG line, when logging is in use and wants it (``-v``); free otherwise: a
+    runtime start that logs nothing never imports :mod:`logging` for this."""
+    if "logging" not in sys.modules:
+        return
+    log = logger(name)
+    if log.isEnabledFor(10):  # logging.DEBUG
+        log.debug(message, *args)

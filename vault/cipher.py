@@ -30,7 +30,13 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from .errors import DecryptionError, MalformedCiphertextError, NoKeyError, UsageError
+from .errors import (
+    DecryptionError,
+    MalformedCiphertextError,
+    NoKeyError,
+    UsageError,
+    VaultError,
+)
 from .keystores import thumbprint
 from .secret import Secret
 
@@ -252,8 +258,11 @@ class KeyRing:
         *,
         more: MoreKeys | None = None,
         symmetric: SecretKeys | None = None,
+        unchosen: VaultError | None = None,
     ) -> None:
         self.entries: tuple[KeyEntry, ...] = tuple(entries)
+        self._unchosen = unchosen
+        """Why the ring has no key to encrypt with (several keys and no alias), if so."""
         if not self.entries and more is None and symmetric is None:
             raise UsageError("a key ring needs at least one key")
         self._symmetric = symmetric
@@ -279,6 +288,8 @@ class KeyRing:
     @property
     def encryption_key(self) -> KeyEntry:
         if not self.entries:
+            if self._unchosen is not None:
+                raise self._unchosen
             raise UsageError("the key ring holds no RSA key to encrypt with (a secret key only)")
         return self.entries[0]
 

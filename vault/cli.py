@@ -13,7 +13,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,6 +22,17 @@ import click
 
 from . import __version__, _entry
 from . import _wso2_cli as _wso2
+from ._cli_options import (
+    EXEC,
+    KEYSTORE_OPTIONS,
+    PASSWORD_OPTIONS,
+    READ_TRANSFORMATION,
+    RESOLVE,
+    VERBOSE,
+    Given,
+    Option,
+    split_command,
+)
 from .errors import (
     EXIT_BAD_INPUT,
     InputError,
@@ -36,69 +47,45 @@ F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("vault.cli")
 
 
-def _password_options(function: F) -> F:
-    options = [
-        click.option(
-            "--storepass-file",
-            type=click.Path(dir_okay=False),
-            help="File whose line 1 is the store password (line 2: the key password).",
-        ),
-        click.option(
-            "--storepass-env",
-            metavar="VAR",
-            help="Environment variable holding the store password.",
-        ),
-        click.option(
-            "--keypass-file",
-            type=click.Path(dir_okay=False),
-            help="File holding the key password, when it differs.",
-        ),
-        click.option(
-            "--keypass-env", metavar="VAR", help="Environment variable holding the key password."
-        ),
-    ]
-    for option in reversed(options):
-        function = option(function)
-    return function
+def _click_option(option: Option) -> Callable[[F], F]:
+    """The click decorator of one entry of :mod:`vault._cli_options`."""
+    extra: dict[str, Any] = {}
+    if option.flag:
+        extra["is_flag"] = True
+    if option is VERBOSE:
+        extra.update(expose_value=False, callback=_verbose_now)
+    if option.file:
+        extra["type"] = click.Path(dir_okay=False)
+    elif option.folder:
+        extra["type"] = click.Path(file_okay=False)
+    elif option.choices:
+        extra["type"] = click.Choice(option.choices)
+    if option.default is not None:
+        extra.update(default=option.default, show_default=bool(option.default))
+    return click.option(
+        *option.names, option.dest, metavar=option.metavar, help=option.help, **extra
+    )
 
 
-def _keystore_options(function: F) -> F:
-    options = [
-        click.option(
-            "--keystore",
-            "-k",
-            metavar="PATH",
-            help=(
-                "Keystore (JKS, JCEKS, PKCS12, PEM). Else $CIPHERTOOL_KEYSTORE, "
-                "else the config's [keystore.internal]/[keystore.primary]."
-            ),
-        ),
-        click.option(
-            "--storetype",
-            metavar="TYPE",
-            help="JKS, JCEKS, PKCS12 or PEM; read from the file's bytes when not given.",
-        ),
-        click.option(
-            "--alias",
-            "-a",
-            metavar="ALIAS",
-            help="Key entry to use (optional when the keystore holds one key).",
-        ),
-    ]
-    for option in reversed(options):
-        function = option(function)
-    return _password_options(function)
+def _verbose_now(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        _entry.start(True)
 
 
-_read_transformation_option = click.option(
-    "--transformation",
-    "-t",
-    metavar="NAME",
-    help="How plain ciphertexts (bare RSA blocks, as WSO2's cipher tool writes) were made: "
-    "a Java transformation name. Default: the config's ([system.parameter] "
-    '"org.wso2.CipherTransformation", or secret-conf.properties beside the store), '
-    "else OAEP-SHA1, then PKCS#1 v1.5. Other ciphertexts name their own.",
-)
+def options_of(table: Sequence[Option]) -> Callable[[F], F]:
+    """Decorate a command with the options of ``table``, in its order."""
+
+    def decorate(function: F) -> F:
+        for option in reversed(table):
+            function = _click_option(option)(function)
+        return function
+
+    return decorate
+
+
+_password_options = options_of(PASSWORD_OPTIONS)
+_keystore_options = options_of((*KEYSTORE_OPTIONS, *PASSWORD_OPTIONS))
+_read_transformation_option = _click_option(READ_TRANSFORMATION)
 
 
 def _read_transformation(kwargs: dict[str, Any]) -> str | None:
@@ -553,7 +540,10 @@ def _private_ring_if_any(files: list[Path], kwargs: dict[str, Any], explicit: bo
     from .keysource import open_key_ring
 
     try:
-        return open_key_ring(_spec_for(files, kwargs), _pw(kwargs), need_private=True)
+        # A look at the configs leaves a product home's password-tmp for its start.
+        return open_key_ring(
+            _spec_for(files, kwargs), _pw(kwargs), need_private=True, consume_tmp=False
+        )
     except (MissingPasswordError, UsageError, InputError) as exc:
         if explicit:
             raise
@@ -732,12 +722,12 @@ def list_command(
 
     paths, explicit = _read_paths(files, wso2_home, kwargs)
     options = Options(secrets, read_transformation=_read_transformation(kwargs))
-    infos = list_aliases(paths, _private_ring_if_any(paths, kwargs, explicit), options)
+    infos = list_aliases(paths, lambda: _private_ring_if_any(paths, kwargs, explicit), options)
     if as_json:
         _echo(json.dumps([asdict(i) for i in infos], indent=2))
         return
     for info in infos:
-        used = ", ".join(info.references) or "not referenced"
+        used = ", ".join(info.references) or "not referenced in the files given"
         key = info.thumbprint or "-"
         _echo(f"{info.alias}  {info.state}  {info.envelope or '-'}  {key}  ({used})")
 
@@ -783,8 +773,9 @@ def check(
 
     paths, explicit = _read_paths(files, wso2_home, kwargs)
     options = Options(secrets, read_transformation=_read_transformation(kwargs))
-    ring = _private_ring_if_any(paths, kwargs, explicit)
-    findings = run_check(paths, ring, SensitiveKeys(keys), options)
+    findings = run_check(
+        paths, lambda: _private_ring_if_any(paths, kwargs, explicit), SensitiveKeys(keys), options
+    )
     if as_json:
         _echo(json.dumps([asdict(f) for f in findings], indent=2))
     else:
@@ -833,7 +824,7 @@ def _prompt_password(path: str, label: str, confirm: bool) -> Passwords:
 def _rotation_rings(paths: list[Path], kwargs: dict[str, Any]) -> tuple[Any, Any]:
     """(ring of old and new keys, ring of the new key alone)."""
     from .cipher import KeyRing
-    from .keysource import key_entry, open_keystores, ring_of
+    from .keysource import decrypting_entry, key_entry, open_keystores, ring_of
 
     to_keystore = kwargs.pop("to_keystore")
     to_alias = kwargs.pop("to_alias")
@@ -841,10 +832,14 @@ def _rotation_rings(paths: list[Path], kwargs: dict[str, Any]) -> tuple[Any, Any
     to_file, to_env = kwargs.pop("to_storepass_file"), kwargs.pop("to_storepass_env")
     if not to_keystore and not to_alias:
         raise UsageError("say where to rotate to: --to-keystore PATH and/or --to-alias ALIAS")
+    if to_keystore:
+        from .keystores import read_keystore_bytes
+
+        read_keystore_bytes(to_keystore)  # a missing file is said before any password
     spec = _spec_for(paths, kwargs)
     stores = open_keystores(spec, _pw(kwargs))
     store, key_password = stores[0]
-    old = key_entry(store, spec.alias, key_password, True)
+    old = decrypting_entry(store, spec.alias, key_password)
     same_file = not to_keystore or (
         Path(to_keystore).exists() and os.path.samefile(to_keystore, store.path)
     )
@@ -857,8 +852,9 @@ def _rotation_rings(paths: list[Path], kwargs: dict[str, Any]) -> tuple[Any, Any
 
         new_store = load_keystore(target, new_passwords.store, to_storetype)
         new = key_entry(new_store, to_alias, new_passwords.key or new_passwords.store, True)
-    # The old keystores' other keys read what an earlier, unfinished rotation left.
-    return ring_of(stores, None, old, new), KeyRing([new])
+    # The old keystores' other keys read what an earlier, unfinished rotation left (and,
+    # with no alias, every ciphertext finds its key among them by thumbprint).
+    return ring_of(stores, None, *([old] if old else []), new), KeyRing([new])
 
 
 @contextlib.contextmanager
@@ -983,45 +979,66 @@ def rotate(
 # -- runtime ------------------------------------------------------------------------
 
 
+class _ExecCommand(click.Command):
+    """exec's words after the first ``--`` are the command's: click parses the options
+    and FILEs before it (anywhere), never what follows."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        front, argv = split_command(args, EXEC)
+        ctx.meta["exec_argv"] = argv if len(front) < len(args) else None
+        return super().parse_args(ctx, front)
+
+
 @main.command()
-@click.argument("file", type=click.Path(dir_okay=False))
-@click.option(
-    "--output",
-    "-o",
-    type=click.Choice(_entry.OUTPUTS),
-    default="json",
-    show_default=True,
-    help="json: the whole document resolved; env: the secrets as NAME='value' lines.",
-)
-@click.option("--env-prefix", default="", help="Prefix for --output env names.")
-@_read_transformation_option
-@_keystore_options
-def resolve(file: str, output: str, env_prefix: str, **kwargs: Any) -> None:
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+@options_of(RESOLVE)
+def resolve(files: tuple[str, ...], **kwargs: Any) -> None:
     """Print FILE with every $secret{alias} and $env{NAME} resolved.
 
     Fails (exit 3) naming the alias and the file when anything cannot be
     resolved: an unknown alias, a ciphertext no key decrypts, a store entry
     still [plaintext], an unset $env{}. Never prints the alias in its place.
+    With --wso2-home and no FILE: the product home's deployment.toml, with
+    its keystore.
+
+    \b
+    Examples:
+      ciphertool resolve deployment.toml --output env
+      ciphertool resolve --wso2-home /opt/wso2is-7.0.0
     """
-    _entry.resolve(file, output, env_prefix, kwargs)
+    _entry.resolve(files, Given(kwargs))
 
 
-@main.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
-@click.argument("args", nargs=-1, required=True, type=click.UNPROCESSED)
-@click.option("--env-prefix", default="", help="Prefix for the variables' names.")
-@_read_transformation_option
-@_keystore_options
-def exec(args: tuple[str, ...], env_prefix: str, **kwargs: Any) -> None:
+@main.command(cls=_ExecCommand)
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+@options_of(EXEC)
+def exec(files: tuple[str, ...], **kwargs: Any) -> None:
     """Run CMD with the FILES' secrets in its environment: exec FILE... -- CMD ARGS...
 
-    Every alias of each file's store becomes a variable named after it
-    (upper-cased, '.' and '-' as '_'); a .env file also gives its own
-    variables, resolved. CMD replaces ciphertool, so signals and the exit
-    code pass straight through. Secrets travel in the environment, never in
-    the argument list.
+    Options may stand anywhere before --. Exported: the aliases the FILES refer
+    to, every alias of a store inside one of them (TOML [secrets], a YAML/JSON
+    secrets mapping), upper-cased with '.' and '-' as '_'; a .env file also
+    gives its own variables, resolved. A reference no store answers fails the
+    run (exit 3) before CMD starts. CMD replaces ciphertool, so signals and the
+    exit code pass straight through. Secrets travel in the environment, never
+    in the argument list.
 
     \b
     Example:
-      ciphertool exec deployment.toml -- java -jar app.jar
+      ciphertool exec deployment.toml --keystore vault.p12 -- java -jar app.jar
     """
-    _entry.exec_command(args, env_prefix, kwargs)
+    argv = click.get_current_context().meta.get("exec_argv")
+    _entry.exec_command(files, argv, Given(kwargs))
+
+
+def _commands(group: click.Group) -> Iterator[click.Command]:
+    for command in group.commands.values():
+        yield command
+        if isinstance(command, click.Group):
+            yield from _commands(command)
+
+
+# -v/--verbose after any command's name too (``ciphertool check -v ...``).
+for _command in _commands(main):
+    if not any(param.name == VERBOSE.dest for param in _command.params):
+        _click_option(VERBOSE)(_command)

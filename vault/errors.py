@@ -26,12 +26,17 @@ class VaultError(Exception):
         path: str | os.PathLike[str] | None = None,
         line: int | None = None,
         alias: str | None = None,
+        hint: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.path = os.fspath(path) if path is not None else None
         self.line = line
         self.alias = alias
+        self.hint = hint
+        """What would answer it, by the name of the setting (``"alias"``, ``"keystore"``,
+        ``"password"``): the command line says which of its options that is; the
+        message itself names none, since a library caller has no options."""
 
     def __str__(self) -> str:
         where = ""

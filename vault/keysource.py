@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .cipher import KeyEntry, KeyRing
-from .errors import UsageError, VaultError
+from .errors import AliasError, KeystoreFormatError, UsageError, VaultError
 from .keystores import Keystore, load_keystore, normalise_kind, read_keystore_bytes, sniff_kind
 from .passwords import PasswordOptions, Passwords, find_passwords
 from .secret import Secret
@@ -28,17 +28,36 @@ _NO_OPTIONS = PasswordOptions()
 
 
 class KeystoreSpec(NamedTuple):
-    """Where a key lives: the keystore file, its type (None: sniffed) and the alias."""
+    """Where a key lives: the keystore file, its type (None: sniffed), the alias of the
+    key that encrypts, and the folder searched first for ``password-tmp`` /
+    ``password-persist`` (a WSO2 product home's root; None: the keystore's folder)."""
 
     path: str
     storetype: str | None = None
     alias: str | None = None
+    password_home: str | None = None
+
+
+def _product_home_keystore(config: Path) -> KeystoreSpec | None:
+    """The keystore of a WSO2 product home's ``repository/conf/deployment.toml``, as the
+    product finds it (``repository/resources/security/``, secret-conf.properties)."""
+    absolute = config.absolute()
+    if absolute.name != "deployment.toml" or absolute.parent.parts[-2:] != ("repository", "conf"):
+        return None
+    from .wso2 import ProductHome
+
+    home = ProductHome(absolute.parent.parent.parent)
+    spec = home.keystore()
+    return KeystoreSpec(spec.path, spec.storetype, spec.alias, str(home.root))
 
 
 def _config_keystore(config: str | os.PathLike[str]) -> KeystoreSpec | None:
     """``[keystore.internal]``, else ``[keystore.primary]``, of a TOML config."""
     if not os.fspath(config).endswith(".toml"):
         return None
+    in_home = _product_home_keystore(Path(config))
+    if in_home is not None:
+        return in_home
     data = read_toml(config)
     tables = data.get("keystore")
     if not isinstance(tables, dict):
@@ -73,8 +92,9 @@ def keystore_spec(
     path = keystore or env.get(ENV_KEYSTORE) or (from_config.path if from_config else None)
     if not path:
         raise UsageError(
-            "no keystore given: use --keystore, $CIPHERTOOL_KEYSTORE, or a "
-            "[keystore.internal] / [keystore.primary] table in the config"
+            "no keystore given (a keystore argument, $CIPHERTOOL_KEYSTORE, or a "
+            "[keystore.internal] / [keystore.primary] table in the config)",
+            hint="keystore",
         )
     # The config's type and alias belong to the config's keystore, not to one named elsewhere.
     own = from_config if from_config and from_config.path == path else None
@@ -82,7 +102,7 @@ def keystore_spec(
     if kind:
         normalise_kind(kind)
     name = alias or env.get(ENV_ALIAS) or (own.alias if own else None)
-    return KeystoreSpec(path, kind, name)
+    return KeystoreSpec(path, kind, name, own.password_home if own else None)
 
 
 def open_keystore(
@@ -92,20 +112,38 @@ def open_keystore(
     need_private: bool,
     environ: Mapping[str, str] | None = None,
     interactive: bool | None = None,
+    consume_tmp: bool = True,
 ) -> tuple[Keystore, Passwords | None]:
     """Load the keystore, asking for a password only when it is needed.
 
     JKS, JCEKS and PEM give their certificates without a password, so
     encrypting with them asks for none; PKCS12 and private keys need one.
+    A file that is no keystore is said so before any password is looked for.
+    ``consume_tmp=False`` (a command that only looks) reads a ``password-tmp``
+    and leaves it for the service that starts next.
     """
-    kind = (
-        normalise_kind(spec.storetype)
-        if spec.storetype
-        else sniff_kind(read_keystore_bytes(spec.path))
-    )
+    if spec.storetype:
+        kind = normalise_kind(spec.storetype)
+    else:
+        sniffed = sniff_kind(read_keystore_bytes(spec.path))
+        if sniffed is None:
+            raise KeystoreFormatError(
+                "is not a keystore (JKS, JCEKS, PKCS12 or PEM)", path=spec.path
+            )
+        kind = sniffed
     if not need_private and kind in ("JKS", "JCEKS", "PEM"):
         return load_keystore(spec.path, None, spec.storetype), None
-    passwords = find_passwords(spec.path, options, environ=environ, interactive=interactive)
+    passwords = find_passwords(
+        spec.path,
+        options,
+        environ=environ,
+        interactive=interactive,
+        home=spec.password_home,
+        consume_tmp=consume_tmp,
+    )
+    from . import _log
+
+    _log.debug("vault.keysource", "%s: %s, password from %s", spec.path, kind, passwords.source)
     return load_keystore(spec.path, passwords.store, spec.storetype), passwords
 
 
@@ -116,8 +154,13 @@ def open_key_ring(
     need_private: bool = True,
     environ: Mapping[str, str] | None = None,
     interactive: bool | None = None,
+    consume_tmp: bool = True,
 ) -> KeyRing:
     """The ring for ``spec``: its key encrypts and decrypts.
+
+    The alias only chooses the key that encrypts: a self-contained ciphertext names
+    its key by thumbprint, so a keystore holding several keys decrypts without one
+    (and a ring made so refuses to encrypt, saying which keys it could use).
 
     For decryption the ring also reaches, on demand, every other private key
     of the keystore, and of further keystores when ``spec.path`` lists
@@ -127,14 +170,17 @@ def open_key_ring(
     """
     if not need_private:
         store, _ = open_keystore(
-            KeystoreSpec(spec.path.split(os.pathsep)[0], spec.storetype, spec.alias),
+            spec._replace(path=spec.path.split(os.pathsep)[0]),
             options,
             need_private=False,
             environ=environ,
             interactive=interactive,
+            consume_tmp=consume_tmp,
         )
         return KeyRing([key_entry(store, spec.alias, None, False)])
-    stores = open_keystores(spec, options, environ=environ, interactive=interactive)
+    stores = open_keystores(
+        spec, options, environ=environ, interactive=interactive, consume_tmp=consume_tmp
+    )
     return ring_of(stores, spec.alias)
 
 
@@ -148,16 +194,18 @@ def open_keystores(
     *,
     environ: Mapping[str, str] | None = None,
     interactive: bool | None = None,
+    consume_tmp: bool = True,
 ) -> list[OpenStore]:
     """Every keystore ``spec.path`` lists (``PATH``-separator), opened for private keys."""
     opened: list[OpenStore] = []
     for n, path in enumerate(spec.path.split(os.pathsep)):
         store, passwords = open_keystore(
-            KeystoreSpec(path, spec.storetype if n == 0 else None),
+            KeystoreSpec(path, spec.storetype if n == 0 else None, None, spec.password_home),
             options,
             need_private=True,
             environ=environ,
             interactive=interactive,
+            consume_tmp=consume_tmp,
         )
         opened.append((store, passwords.key if passwords else None))
     return opened
@@ -166,14 +214,35 @@ def open_keystores(
 def ring_of(stores: list[OpenStore], alias: str | None, *first: KeyEntry) -> KeyRing:
     """A ring whose ``first`` keys (else ``alias`` of the first keystore) come first; every
     other private key of ``stores`` is reached on demand."""
+    unchosen: AliasError | None = None
     if not first:
         store, key_password = stores[0]
-        if store.entry(alias).kind == "secret-key":
-            first = ()  # WSO2 -Dsymmetric: the alias names an AES key; decryption only
+        try:
+            entry = store.entry(alias)
+        except AliasError as exc:
+            if alias is not None or not _holds_several_keys(store):
+                raise
+            entry, unchosen = None, exc  # each ciphertext names its key; none encrypts
+        if entry is None or entry.kind == "secret-key":
+            first = ()  # (WSO2 -Dsymmetric: the alias names an AES key; decryption only)
         else:
             first = (key_entry(store, alias, key_password, True),)
     others = _OtherKeys(stores, {e.thumbprint for e in first})
-    return KeyRing(first, more=others, symmetric=others)
+    return KeyRing(first, more=others, symmetric=others, unchosen=unchosen)
+
+
+def _holds_several_keys(store: Keystore) -> bool:
+    return sum(e.kind == "private-key" for e in store.entries) > 1
+
+
+def decrypting_entry(
+    store: Keystore, alias: str | None, key_password: Secret | None
+) -> KeyEntry | None:
+    """The key of ``alias``; with no alias, the keystore's one key, or None when it holds
+    several (each ciphertext then finds its own by thumbprint)."""
+    if alias is None and _holds_several_keys(store):
+        return None
+    return key_entry(store, alias, key_password, True)
 
 
 class _OtherKeys:

@@ -36,9 +36,9 @@ ENV_KEY = "CIPHERTOOL_KEY_PASSWORD"
 ENV_HOME = "CIPHERTOOL_HOME"
 CREDENTIAL_NAME = "ciphertool-keystore-password"
 SOURCES_TEXT = (
-    "--storepass-file, --storepass-env, $CIPHERTOOL_KEYSTORE_PASSWORD, "
+    "$CIPHERTOOL_KEYSTORE_PASSWORD, "
     "password-tmp or password-persist in $CIPHERTOOL_HOME or the keystore's folder, "
-    "$CREDENTIALS_DIRECTORY/ciphertool-keystore-password, or a prompt on a terminal"
+    "$CREDENTIALS_DIRECTORY/ciphertool-keystore-password, a prompt on a terminal"
 )
 
 
@@ -128,6 +128,13 @@ def _consume_tmp(path: Path) -> list[Secret]:
             _warn("%s: could not overwrite and delete it: %s", path, exc.strerror)
 
 
+def _read_tmp(path: Path) -> list[Secret]:
+    """Read ``password-tmp`` and leave it (see :func:`find_passwords`)."""
+    if path.is_symlink():
+        raise PasswordError("is a symbolic link; refused", path=path)
+    return read_password_file(path)
+
+
 def _env(environ: Mapping[str, str], name: str, flag: str) -> Secret:
     value = environ.get(name)
     if value is None:
@@ -172,8 +179,15 @@ def find_passwords(
     environ: Mapping[str, str] | None = None,
     interactive: bool | None = None,
     prompt: Callable[[str], str] | None = None,
+    home: str | os.PathLike[str] | None = None,
+    consume_tmp: bool = True,
 ) -> Passwords:
-    """The passwords for ``keystore`` from the first source that answers (see module doc)."""
+    """The passwords for ``keystore`` from the first source that answers (see module doc).
+
+    ``home``: a folder searched for ``password-tmp`` / ``password-persist`` before the
+    keystore's own when ``$CIPHERTOOL_HOME`` is unset (a WSO2 product home's root).
+    ``consume_tmp=False``: a ``password-tmp`` is read and left in place (for commands
+    that only look, so that the service starting next still finds it)."""
     env = os.environ if environ is None else environ
     options = options or PasswordOptions()
     if interactive is None:
@@ -189,12 +203,19 @@ def find_passwords(
         return found([given.store, *([given.key] if given.key else [])], given.source)
     if env.get(ENV_STORE):
         return found([password(env[ENV_STORE], f"${ENV_STORE}")], ENV_STORE)
-    home = env.get(ENV_HOME)
-    folder = Path(home) if home else (Path(keystore).parent if keystore is not None else None)
-    if folder is not None:
+    folders: list[Path] = []
+    if env.get(ENV_HOME):
+        folders.append(Path(env[ENV_HOME]))
+    else:
+        if home is not None:
+            folders.append(Path(home))
+        if keystore is not None:
+            folders.append(Path(keystore).parent)
+    for folder in folders:
         tmp = folder / "password-tmp"
         if tmp.is_file():
-            return found(_consume_tmp(tmp), str(tmp))
+            lines = _consume_tmp(tmp) if consume_tmp else _read_tmp(tmp)
+            return found(lines, str(tmp))
         persist = folder / "password-persist"
         if persist.is_file():
             return found(read_password_file(persist), str(persist))
@@ -213,4 +234,7 @@ def find_passwords(
         if not value:
             raise PasswordError("no password entered")
         return found([password(value)], "prompt")
-    raise MissingPasswordError(f"no keystore password given; use one of: {SOURCES_TEXT}")
+    where = f" for {os.fspath(keystore)}" if keystore is not None else ""
+    raise MissingPasswordError(
+        f"no keystore password given{where} (none of: {SOURCES_TEXT})", hint="password"
+    )

@@ -67,8 +67,12 @@ class Resolver:
         environ: Mapping[str, str] | None = None,
         transformation: str | None = None,
         transformation_from: str | None = None,
+        shared: bool = False,
     ) -> None:
         self._ring = ring
+        self.shared = shared
+        """The store lies outside the config (a cipher-text.properties that other
+        configs beside it may use too): only the aliases the config refers to are its."""
         self._store = dict(store)
         self._transformation_from = transformation_from
         self._source = source
@@ -80,6 +84,25 @@ class Resolver:
     @property
     def aliases(self) -> list[str]:
         return list(self._store)
+
+    def check_references(self, data: Any) -> None:
+        """Every alias ``data`` refers to is in the store (nothing decrypted); else a
+        :class:`ResolveError`, as resolving it would raise."""
+        for alias in referenced(data):
+            if alias not in self._store:
+                raise ResolveError(
+                    f"unknown alias '{alias}' (not in the secret store)",
+                    path=self._source,
+                    alias=alias,
+                )
+
+    def exported(self, data: Any) -> list[str]:
+        """The aliases that are the config's own: its store's, or of a shared store
+        only those ``data`` refers to (what exec and ``--output env`` hand out)."""
+        if not self.shared:
+            return self.aliases
+        wanted = set(referenced(data))
+        return [alias for alias in self._store if alias in wanted]
 
     def secret(self, alias: str) -> Secret:
         """The plaintext of ``alias``, decrypted on first use and then kept."""
@@ -194,24 +217,58 @@ class Resolver:
 
 
 class LazySecrets(Mapping[str, Secret]):
-    """Every alias of a store, each decrypted on first access, once."""
+    """The aliases of a config (see :meth:`Resolver.exported`), each decrypted on first
+    access, once."""
 
-    def __init__(self, resolver: Resolver) -> None:
+    def __init__(self, resolver: Resolver, aliases: list[str] | None = None) -> None:
         self._resolver = resolver
+        self._aliases = resolver.aliases if aliases is None else aliases
+        self._known = frozenset(self._aliases)
 
     def __getitem__(self, alias: str) -> Secret:
-        if alias not in self._resolver.aliases:
+        if alias not in self._known:
             raise KeyError(alias)
         return self._resolver.secret(alias)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._resolver.aliases)
+        return iter(self._aliases)
 
     def __len__(self) -> int:
-        return len(self._resolver.aliases)
+        return len(self._aliases)
 
     def __repr__(self) -> str:
-        return f"LazySecrets({self._resolver.aliases})"
+        return f"LazySecrets({self._aliases})"
+
+
+def referenced(data: Any) -> list[str]:
+    """Every alias ``data`` refers to, once each, in order: ``$secret{}`` in its strings
+    (an XML config: in its text, and its elements marked ``svns:secretAlias``)."""
+    found: dict[str, None] = {}
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            if "$secret{" in value:
+                for match in _ANY.finditer(value):
+                    if match.group(1) == "secret":
+                        found.setdefault(match.group(2))
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+        elif isinstance(value, XmlSource):
+            from .formats.xml import parse
+
+            document = parse(value.text, value.path)
+            for scalar in document.scalars():
+                walk(scalar.value)
+            for element in document.root.iter():
+                if element.secret_alias is not None:
+                    found.setdefault(element.secret_alias)
+
+    walk(data)
+    return list(found)
 
 
 # -- reading configs, read-only ------------------------------------------------------
@@ -282,10 +339,30 @@ def _read_other(config: Path, format_name: str, text: str) -> Any:
     except VaultError:
         raise
     except Exception as exc:  # each reader's own error type
-        line = getattr(exc, "lineno", None) or getattr(
-            getattr(exc, "problem_mark", None), "line", None
-        )
-        raise InputError(f"does not parse ({type(exc).__name__})", path=config, line=line) from None
+        raise _parse_error(config, format_name, text, exc) from None
+
+
+def _parse_error(config: Path, format_name: str, text: str, exc: Exception) -> VaultError:
+    """The error ``check`` gives for the same text (the format adapter's, with line and
+    column); when the adapter reads what the runtime reader refused, the reader's own
+    line and column, counted from 1."""
+    from .formats import parse
+
+    try:
+        parse(text, format_name, config)
+    except VaultError as error:
+        return error
+    except Exception:  # an adapter's own bug: the reader's words below
+        pass
+    mark = getattr(exc, "problem_mark", None)
+    line = getattr(exc, "lineno", None) or (mark.line + 1 if mark is not None else None)
+    column = getattr(exc, "colno", None) or (mark.column + 1 if mark is not None else None)
+    problem = getattr(exc, "problem", None) or getattr(exc, "msg", None)
+    where = f"column {column}: " if column else ""
+    why = f"does not parse ({type(exc).__name__})"
+    if isinstance(problem, str):
+        why = f"{where}{problem}"
+    return InputError(why, path=config, line=line)
 
 
 class ConfigRead(NamedTuple):
@@ -295,6 +372,8 @@ class ConfigRead(NamedTuple):
     """Its secret store's entries."""
     transformation: tuple[str, str] | None
     """The transformation it sets for plain ciphertexts, and where (unchecked)."""
+    shared: bool = False
+    """Its store is a file of its own (cipher-text.properties, ``--secrets``), not itself."""
 
 
 def read_config(
@@ -304,6 +383,7 @@ def read_config(
     config = Path(path)
     format_name = detect_format(config)
     store: dict[str, StoreEntry] = {}
+    shared = False
     data: Any
     if format_name == "toml":
         data = read_toml(config)
@@ -321,13 +401,26 @@ def read_config(
                 store[alias] = StoreEntry(value, str(config))
     elif not inline:
         store_file = store_file_for(config, format_name, Path(secrets) if secrets else None)
+        shared = not _same_file(store_file, config)
+        if secrets is not None and not store_file.is_file():
+            raise InputError("no such secret store file", path=store_file)
         if store_file.exists():
             for alias, value in _key_values(
                 store_file, read_text(store_file), "properties"
             ).items():
                 store[alias] = StoreEntry(value, str(store_file))
         configured = configured or configured_transformation(None, store_file)
-    return ConfigRead(data, store, configured)
+    from . import _log
+
+    _log.debug("vault.resolver", "%s: %d alias(es) in its store", config, len(store))
+    return ConfigRead(data, store, configured, shared)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def _is_plain(ciphertext: str) -> bool:
@@ -391,7 +484,7 @@ class Vault:
         self, path: str | os.PathLike[str], secrets: str | os.PathLike[str] | None = None
     ) -> tuple[Any, Resolver]:
         """The config's data (unresolved) and a resolver for its store."""
-        data, store, configured = read_config(path, secrets)
+        data, store, configured, shared = read_config(path, secrets)
         transformation, where = self._transformation, None
         if transformation is None and configured is not None:
             transformation, where = checked_transformation(configured, path)
@@ -402,6 +495,7 @@ class Vault:
             environ=self._environ,
             transformation=transformation,
             transformation_from=where,
+            shared=shared,
         )
         return data, resolver
 
@@ -415,19 +509,48 @@ class Vault:
     def secrets(
         self, path: str | os.PathLike[str], secrets: str | os.PathLike[str] | None = None
     ) -> LazySecrets:
-        """The config's aliases as a mapping that decrypts each on first access, once."""
-        return LazySecrets(self.resolver(path, secrets)[1])
+        """The config's aliases as a mapping that decrypts each on first access, once: its
+        store's, or of a store beside it (cipher-text.properties) those it refers to.
 
-    def secret(self, path: str | os.PathLike[str], alias: str) -> Secret:
+        Fails closed as :meth:`load` does: a reference to an alias no store holds is a
+        :class:`ResolveError` here, before any secret is used."""
+        data, resolver = self.resolver(path, secrets)
+        resolver.check_references(data)
+        return LazySecrets(resolver, resolver.exported(data))
+
+    def secret(
+        self,
+        path: str | os.PathLike[str],
+        alias: str,
+        secrets: str | os.PathLike[str] | None = None,
+    ) -> Secret:
         """One alias of the config's store."""
-        return self.resolver(path)[1].secret(alias)
+        return self.resolver(path, secrets)[1].secret(alias)
 
 
-def load_config(path: str | os.PathLike[str], **open_args: Any) -> Any:
-    """Open the key ring (see :meth:`Vault.open`; the config's own keystore table counts)
-    and load ``path`` with every reference resolved."""
+def load_config(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    secrets: str | os.PathLike[str] | None = None,
+    wso2_home: str | os.PathLike[str] | None = None,
+    **open_args: Any,
+) -> Any:
+    """Open the key ring (see :meth:`Vault.open`; the config's own keystore table counts,
+    a product home's as the product reads it) and load ``path`` with every reference
+    resolved. ``secrets``: the store of a .properties, .env, .ini or .xml config, as
+    ``--secrets``; ``wso2_home``: a product home, whose deployment.toml is the default
+    ``path``."""
+    if wso2_home is not None:
+        from .wso2 import ProductHome
+
+        home = ProductHome.at(wso2_home)
+        if path is None:
+            path = home.deployment_toml
+        open_args.setdefault("config", home.deployment_toml)
+    if path is None:
+        raise TypeError("load_config() needs a path or wso2_home")
     open_args.setdefault("config", path)
-    return Vault.open(**open_args).load(path)
+    return Vault.open(**open_args).load(path, secrets)
 
 
 __all__ = [

@@ -149,7 +149,9 @@ class Keystore(ABC):
                 raise AliasError("holds no private key entry", path=self.path)
             names = ", ".join(e.alias for e in keys)
             raise AliasError(
-                f"holds several keys ({names}); choose one with --alias", path=self.path
+                f"holds several keys ({names}) and no alias says which one to use",
+                path=self.path,
+                hint="alias",
             )
         wanted = alias.lower()
         for e in self.entries:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -310,11 +310,24 @@ def _state(
     return "encrypted", kind, thumbprint
 
 
+RingSource = KeyRing | None | Callable[[], KeyRing | None]
+"""A key ring, or what opens one once the files have been read (so that a missing or
+broken file is said before a missing password)."""
+
+
+def _ring_now(ring: RingSource) -> KeyRing | None:
+    return ring() if callable(ring) else ring
+
+
 def list_aliases(
-    files: Sequence[Path], ring: KeyRing | None, options: Options = Options()
+    files: Sequence[Path], ring: RingSource, options: Options = Options()
 ) -> list[AliasInfo]:
-    """Every alias of the files' stores: state, key thumbprint, where it is referenced."""
+    """The aliases of the files' stores: state, key thumbprint, where it is referenced.
+
+    Of a store beside the files (a cipher-text.properties other configs may share),
+    only the aliases the files refer to, unless the store is one of the files."""
     space = Workspace.read(_paths_of(files), options)
+    ring = _ring_now(ring)
     infos: dict[tuple[Path, str], AliasInfo] = {}
     for key, store in space.stores.items():
         transformation = plain_transformation(store, options) if ring is not None else None
@@ -330,7 +343,9 @@ def list_aliases(
                 info = infos.get((key, alias))
                 if info is not None:
                     info.references.append(f"{config.path}:{scalar.line}")
-    return list(infos.values())
+    given = {id(config) for config in space.configs}
+    own = {key for key, store in space.stores.items() if id(store) in given}
+    return [info for (key, _), info in infos.items() if key in own or info.references]
 
 
 @dataclass(frozen=True)
@@ -345,13 +360,14 @@ class Finding:
 
 def check(
     files: Sequence[Path],
-    ring: KeyRing | None,
+    ring: RingSource,
     sensitive: SensitiveKeys,
     options: Options = Options(),
 ) -> list[Finding]:
     """Problems that must fail CI: plaintext under sensitive keys, references with no
     alias, entries not yet encrypted, ciphertexts no key decrypts (when a ring is given)."""
     space = Workspace.read(_paths_of(files), options)
+    ring = _ring_now(ring)
     findings: list[Finding] = []
     for config in space.configs:
         store = space.store(config)
