@@ -124,6 +124,8 @@ def _read_value(what: str = "value") -> Secret:
         second = getpass.getpass(f"Enter the {what} again: ")
         if first != second:
             raise UsageError(f"the two entries of the {what} differ")
+        if not first:
+            raise UsageError(f"no {what} entered")
         return Secret(first)
     if sys.stdin is None:
         raise InputError(f"no standard input to read the {what} from")
@@ -135,6 +137,8 @@ def _read_value(what: str = "value") -> Secret:
         text = text[:-2]
     elif text.endswith("\n"):
         text = text[:-1]
+    if not text:
+        raise InputError(f"no {what} on standard input (it was empty)")
     return Secret(text)
 
 
@@ -146,9 +150,15 @@ def _usage_error(ctx: click.Context, exc: click.UsageError) -> None:
 
 
 class _Group(click.Group):
-    """Turns every VaultError into one line on stderr and its exit code."""
+    """Turns every VaultError into one line on stderr and its exit code; with no
+    arguments, prints its help (on stdout, exit 0), as ``--help`` does."""
+
+    group_class = type  # subgroups (``keystore``) are _Groups too
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args:
+            click.echo(ctx.get_help())
+            ctx.exit(0)
         try:
             return super().parse_args(ctx, args)
         except click.UsageError as exc:
@@ -499,7 +509,10 @@ def keystore_passwd(
     current = find_passwords(path, _pw(kwargs))
     new = _given_passwords(path, new_storepass_file, new_storepass_env, "new", confirm=True)
     store = change_password(path, current.store, current.key, new.store, new.key, storetype)
-    click.echo(f"{path}: password changed ({len(store.entries)} entries kept)", err=True)
+    kept = len(store.entries)
+    click.echo(
+        f"{path}: password changed ({kept} entr{'y' if kept == 1 else 'ies'} kept)", err=True
+    )
 
 
 # -- config files -----------------------------------------------------------------

@@ -131,7 +131,10 @@ def open_keystore(
                 "is not a keystore (JKS, JCEKS, PKCS12 or PEM)", path=spec.path
             )
         kind = sniffed
+    from . import _log
+
     if not need_private and kind in ("JKS", "JCEKS", "PEM"):
+        _log.debug("vault.keysource", "%s: %s, certificates only (no password)", spec.path, kind)
         return load_keystore(spec.path, None, spec.storetype), None
     passwords = find_passwords(
         spec.path,
@@ -141,8 +144,6 @@ def open_keystore(
         home=spec.password_home,
         consume_tmp=consume_tmp,
     )
-    from . import _log
-
     _log.debug("vault.keysource", "%s: %s, password from %s", spec.path, kind, passwords.source)
     return load_keystore(spec.path, passwords.store, spec.storetype), passwords
 

@@ -20,6 +20,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from . import _log
 from .cipher import KeyRing, envelope_kind
 from .errors import InputError, KeyTroubleError, VaultError
 from .passwords import PasswordOptions
@@ -140,7 +141,7 @@ class Resolver:
                 target.group(1), [*chain, alias]
             )
         try:
-            return self._ring.decrypt(value, transformation=self._transformation)
+            opened = self._ring.open(value, transformation=self._transformation)
         except VaultError as exc:
             why = exc.message
             if self._transformation_from is not None and _is_plain(value):
@@ -148,6 +149,15 @@ class Resolver:
             raise ResolveError(
                 f"alias '{alias}' cannot be decrypted: {why}", path=entry.path, alias=alias
             ) from None
+        _log.debug(
+            "vault.resolver",
+            "%s: alias %s decrypted (%s, key %s)",
+            entry.path,
+            alias,
+            opened.envelope,
+            opened.key_thumbprint,
+        )
+        return opened.secret
 
     def text(self, value: str) -> str:
         """``value`` with every reference replaced."""
@@ -410,8 +420,6 @@ def read_config(
             ).items():
                 store[alias] = StoreEntry(value, str(store_file))
         configured = configured or configured_transformation(None, store_file)
-    from . import _log
-
     _log.debug("vault.resolver", "%s: %d alias(es) in its store", config, len(store))
     return ConfigRead(data, store, configured, shared)
 

@@ -163,6 +163,13 @@ def configure(
     done: dict[str, list[str]] = {}
     with _session(_paths_of(files), options) as space:
         for store in space.stores.values():
+            log.debug(
+                "configure %s: encrypting [plaintext] entries for key %s (%s, %s)",
+                store.path,
+                ring.encryption_key.thumbprint,
+                options.format,
+                options.transformation,
+            )
             encrypted = encrypt_entries(store, ring, options.format, options.transformation)
             if encrypted:
                 done[str(store.path)] = encrypted
@@ -226,6 +233,7 @@ def protect(
         for config in space.configs:
             store = space.store(config)
             taken = set(aliases(store)) | {a for a, _ in pending.get(id(store), [])}
+            log.debug("protect %s: secrets go to %s", config.path, store.path)
             for scalar in _candidates(config, sensitive):
                 alias = make_alias(scalar.path, taken, dots=store.format_name != "toml")
                 taken.add(alias)
@@ -328,6 +336,7 @@ def list_aliases(
     only the aliases the files refer to, unless the store is one of the files."""
     space = Workspace.read(_paths_of(files), options)
     ring = _ring_now(ring)
+    log.debug("list: %s test-decrypted", "ciphertexts" if ring else "nothing")
     infos: dict[tuple[Path, str], AliasInfo] = {}
     for key, store in space.stores.items():
         transformation = plain_transformation(store, options) if ring is not None else None
@@ -368,6 +377,7 @@ def check(
     alias, entries not yet encrypted, ciphertexts no key decrypts (when a ring is given)."""
     space = Workspace.read(_paths_of(files), options)
     ring = _ring_now(ring)
+    log.debug("check: %s test-decrypted", "ciphertexts" if ring else "nothing")
     findings: list[Finding] = []
     for config in space.configs:
         store = space.store(config)

@@ -13,6 +13,7 @@ finishes the set, ``rotate --rollback`` undoes it.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -25,6 +26,8 @@ from ..formats import Scalar, detect_format
 from ..store import REFERENCE, is_plaintext_entry, store_file_for
 from . import Options, Workspace, _session, aliases, plain_transformation
 from ._files import ConfigFile, check_unchanged, locked, prepare
+
+log = logging.getLogger("vault.operations")
 
 __all__ = ["Step", "rollback", "rotate"]
 
@@ -78,6 +81,13 @@ def rotate(
         pending: list[tuple[ConfigFile, Scalar, Opened]] = []
         total = 2 * len(work)
         plain = {id(store): plain_transformation(store, options) for store, _, _ in work}
+        log.debug(
+            "rotate: %d secret(s) in %d store(s) to key %s%s",
+            len(work),
+            len(space.stores),
+            to,
+            " (dry run)" if dry_run else "",
+        )
         for done, (store, alias, scalar) in enumerate(work, 1):
             where = (str(store.path), scalar.line, alias)
             if progress is not None:
