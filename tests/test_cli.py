@@ -113,9 +113,9 @@ def test_warnings_are_one_prefixed_line(run: Run, tmp_path: Path) -> None:
     config.write_text('a = "$secret{x}"\n[secrets]\nx = "[y]"\n')
     checked = run("check", str(config))
     assert checked.error_lines == [
-        "ciphertool: warning: ciphertexts were not test-decrypted (no keystore given: use "
-        "--keystore, $CIPHERTOOL_KEYSTORE, or a [keystore.internal] / [keystore.primary] "
-        "table in the config)"
+        "ciphertool: warning: ciphertexts were not test-decrypted: no keystore given (by "
+        "argument, $CIPHERTOOL_KEYSTORE, or the config's [keystore.internal] / "
+        "[keystore.primary] table); use --keystore PATH or $CIPHERTOOL_KEYSTORE"
     ]
     keystore = tmp_path / "k.jks"
     created = run("keystore", "create", str(keystore), "--alias", "k", "--type", "jks",

@@ -68,6 +68,12 @@ _HINTS = {
 }
 
 
+def hint_for(exc: VaultError) -> str:
+    """``"; use --OPTION ..."`` for an error whose hint the command line answers."""
+    hint = _HINTS.get(exc.hint or "")
+    return f"; {hint}" if hint else ""
+
+
 def exit_code_for(exc: BaseException) -> int:
     """One line on stderr for an error that ends a command, and its exit code.
 
@@ -76,8 +82,7 @@ def exit_code_for(exc: BaseException) -> int:
     if isinstance(exc, SystemExit | GeneratorExit):
         raise exc
     if isinstance(exc, VaultError):
-        hint = _HINTS.get(exc.hint or "")
-        _say(f"ciphertool: error: {exc}" + (f"; {hint}" if hint else ""))
+        _say(f"ciphertool: error: {exc}{hint_for(exc)}")
         return exc.exit_code
     if isinstance(exc, KeyboardInterrupt):
         _say("ciphertool: interrupted")

@@ -560,7 +560,7 @@ def _private_ring_if_any(files: list[Path], kwargs: dict[str, Any], explicit: bo
     except (MissingPasswordError, UsageError, InputError) as exc:
         if explicit:
             raise
-        log.warning("ciphertexts were not test-decrypted (%s)", exc.message)
+        log.warning("ciphertexts were not test-decrypted: %s%s", exc.message, _entry.hint_for(exc))
         return None
 
 

@@ -92,8 +92,8 @@ def keystore_spec(
     path = keystore or env.get(ENV_KEYSTORE) or (from_config.path if from_config else None)
     if not path:
         raise UsageError(
-            "no keystore given (a keystore argument, $CIPHERTOOL_KEYSTORE, or a "
-            "[keystore.internal] / [keystore.primary] table in the config)",
+            "no keystore given (by argument, $CIPHERTOOL_KEYSTORE, or the config's "
+            "[keystore.internal] / [keystore.primary] table)",
             hint="keystore",
         )
     # The config's type and alias belong to the config's keystore, not to one named elsewhere.
