@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(NamedTuple):
     """One command-line option: its names, the parameter it fills, how it is read."""
 
     names: tuple[str, ...]
@@ -157,15 +156,15 @@ class Given:
         return dict(self._values)
 
 
-@dataclass
 class Parsed:
     """A runtime command line as the fast parser read it."""
 
-    command: str
-    values: dict[str, object] = field(default_factory=dict)
-    files: list[str] = field(default_factory=list)
-    argv: list[str] | None = None
-    """exec: the command after ``--``."""
+    def __init__(self, command: str, values: dict[str, object]) -> None:
+        self.command = command
+        self.values = values
+        self.files: list[str] = []
+        self.argv: list[str] | None = None
+        """exec: the command after ``--``."""
 
 
 class NotPlain(Exception):

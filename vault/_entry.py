@@ -65,6 +65,7 @@ _HINTS = {
     "keystore": "use --keystore PATH or $CIPHERTOOL_KEYSTORE",
     "password": "use --storepass-file FILE or --storepass-env VAR",
     "alias": "use --alias ALIAS (or $CIPHERTOOL_KEY_ALIAS) to name the key that encrypts",
+    "format": "use --format self-contained",
 }
 
 

@@ -326,7 +326,9 @@ class KeyRing:
                 raise UsageError(
                     "the value is too long for one RSA block "
                     f"(at most {max_block_plaintext(public.key_size, transformation)} bytes "
-                    "under this key and transformation); use --format self-contained"
+                    "under this key and transformation); the self-contained format "
+                    "holds it (hybrid)",
+                    hint="format",
                 )
             return _b64(public.encrypt(data, _padding(transformation)))
         if fits and not hybrid:
