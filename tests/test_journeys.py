@@ -212,6 +212,8 @@ def test_wso2_home(sh: Shell) -> None:
     sh("ciphertool configure --wso2-home wso2is")
     out, _ = sh("cd wso2is && ciphertool resolve repository/conf/deployment.toml -o env")
     assert out == "ADMIN_PASSWORD=admin-s3cret\n"
+    out, _ = sh("cd wso2is && ciphertool resolve -o env")  # the home is the current folder
+    assert out == "ADMIN_PASSWORD=admin-s3cret\n"
     out, _ = sh("ciphertool exec --wso2-home wso2is -- sh -c 'echo $ADMIN_PASSWORD'")
     assert out == "admin-s3cret\n"
     out, _ = sh(

@@ -102,14 +102,15 @@ def _say(line: str) -> None:
         pass
 
 
-def product_home(given: Given) -> ProductHome | None:
-    """The product home ``--wso2-home`` names, if any."""
+def product_home(given: Given, files: Sequence[str]) -> ProductHome | None:
+    """The product home ``--wso2-home`` names; with no FILES, the current folder when it
+    is one (holds repository/conf/deployment.toml), as for the write commands."""
     folder = given.text("wso2_home")
-    if folder is None:
+    if folder is None and files:
         return None
-    from .wso2 import ProductHome
+    from .wso2 import ProductHome, detect_home
 
-    return ProductHome.at(folder)
+    return ProductHome.at(folder) if folder is not None else detect_home(Path.cwd())
 
 
 def vault_for(
@@ -171,13 +172,15 @@ def exports(
 
 def resolve(files: Sequence[str], given: Given) -> None:
     """The body of ``ciphertool resolve``."""
-    home = product_home(given)
+    home = product_home(given, files)
     if home is not None and not files:
         if not home.deployment_toml.is_file():
             raise UsageError("has no repository/conf/deployment.toml to resolve", path=home.root)
         files = [str(home.deployment_toml)]
     if len(files) != 1:
-        raise UsageError("resolve needs one FILE (or --wso2-home DIR)")
+        raise UsageError(
+            "resolve needs one FILE (or --wso2-home DIR, or a product home as the current folder)"
+        )
     path = Path(files[0])
     _log.debug("vault.cli", "resolve %s", path)
     vault = vault_for([path], given, home)
@@ -204,7 +207,7 @@ def exec_command(files: Sequence[str], argv: Sequence[str] | None, given: Given)
     """The body of ``ciphertool exec FILE... -- CMD ARGS...``: CMD replaces this process."""
     if argv is None:
         raise UsageError("exec needs FILE... -- CMD ARGS...")
-    home = product_home(given)
+    home = product_home(given, files)
     if home is not None and not files:
         files = [str(p) for p in home.stores()]
     if not files or not argv:
