@@ -994,16 +994,23 @@ def rotate(
     help="json: the whole document resolved; env: the secrets as NAME='value' lines.",
 )
 @click.option("--env-prefix", default="", help="Prefix for --output env names.")
+@click.option(
+    "--output-dir",
+    type=click.Path(),
+    help="Write each secret FILE refers to as DIR/ALIAS instead (the value alone, 0400; "
+    "DIR 0700), replacing the previous set atomically.",
+    metavar="DIR",
+)
 @_read_transformation_option
 @_keystore_options
-def resolve(file: str, output: str, env_prefix: str, **kwargs: Any) -> None:
+def resolve(file: str, output: str, env_prefix: str, output_dir: str | None, **kwargs: Any) -> None:
     """Print FILE with every $secret{alias} and $env{NAME} resolved.
 
     Fails (exit 3) naming the alias and the file when anything cannot be
     resolved: an unknown alias, a ciphertext no key decrypts, a store entry
     still [plaintext], an unset $env{}. Never prints the alias in its place.
     """
-    _entry.resolve(file, output, env_prefix, kwargs)
+    _entry.resolve(file, output, env_prefix, kwargs, output_dir)
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})

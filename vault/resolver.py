@@ -93,6 +93,12 @@ class Resolver:
                 self._cache[alias] = self._decrypt(alias, [])
             return self._cache[alias]
 
+    def asked(self) -> dict[str, Secret]:
+        """Every alias asked for so far (by :meth:`secret`, :meth:`text`,
+        :meth:`resolve`), in order, with its value: after :meth:`resolve` of a config's
+        data, the aliases the config refers to (not those they refer to in turn)."""
+        return dict(self._cache)
+
     def _decrypt(self, alias: str, chain: list[str]) -> Secret:
         if alias in chain:
             cycle = " -> ".join([*chain, alias])
@@ -422,12 +428,47 @@ class Vault:
         """One alias of the config's store."""
         return self.resolver(path)[1].secret(alias)
 
+    def referenced(
+        self, path: str | os.PathLike[str], secrets: str | os.PathLike[str] | None = None
+    ) -> dict[str, Secret]:
+        """Each alias the config refers to, with its value. The whole document is
+        resolved first, so anything in it that cannot be fails before a value is
+        handed out."""
+        data, resolver = self.resolver(path, secrets)
+        resolver.resolve(data)
+        return resolver.asked()
+
+    def write_dir(
+        self,
+        path: str | os.PathLike[str],
+        directory: str | os.PathLike[str],
+        secrets: str | os.PathLike[str] | None = None,
+    ) -> list[str]:
+        """Write each secret the config refers to as ``directory/ALIAS`` (the value alone,
+        0400, the folder 0700), replacing the previous set atomically (see
+        :mod:`vault.secretdir`); the aliases written. Nothing is written when any
+        reference fails."""
+        from .secretdir import publish
+
+        values = self.referenced(path, secrets)
+        publish(directory, values)
+        return list(values)
+
 
 def load_config(path: str | os.PathLike[str], **open_args: Any) -> Any:
     """Open the key ring (see :meth:`Vault.open`; the config's own keystore table counts)
     and load ``path`` with every reference resolved."""
     open_args.setdefault("config", path)
     return Vault.open(**open_args).load(path)
+
+
+def write_secret_dir(
+    path: str | os.PathLike[str], directory: str | os.PathLike[str], **open_args: Any
+) -> list[str]:
+    """Open the key ring as :func:`load_config` does and write the secrets ``path``
+    refers to into ``directory``, one file each (see :meth:`Vault.write_dir`)."""
+    open_args.setdefault("config", path)
+    return Vault.open(**open_args).write_dir(path, directory)
 
 
 __all__ = [
@@ -440,4 +481,5 @@ __all__ = [
     "env_name",
     "load_config",
     "read_config",
+    "write_secret_dir",
 ]
