@@ -16,10 +16,11 @@ renamed at all, so swapping ``DIR`` (a symlink beside it, or ``RENAME_EXCHANGE``
 would not work there and would put the versions in a parent others may write. Here
 every version is written whole inside ``DIR``, and one rename of the ``..data``
 link publishes it. A lookup of ``DIR/alias`` crosses ``..data`` once, so it finds
-the old value or the new one, whole. A reader that reads several files and needs
-them from one set opens ``DIR/..data`` once and reads relative to it; the old
-version is removed after the switch, so such a reader that finds a file gone
-starts again.
+the old value or the new one, whole. A reader that needs several files from one
+set reads where ``..data`` points, reads the files there, and reads ``..data``
+again: the same version name means it read one whole set (versions are never
+changed once published, are removed only after a switch away from them, and never
+share a name); another name means it starts again (:func:`read`).
 
 Who can write what: ``DIR`` is created 0700 by the user running the tool; an
 existing ``DIR`` is used only when it is a real folder (not a link) owned by that
@@ -50,7 +51,7 @@ _FOLDER_MODE = 0o700
 _FILE_MODE = 0o400
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
-__all__ = ["DATA_LINK", "check_file_name", "publish"]
+__all__ = ["DATA_LINK", "check_file_name", "publish", "read"]
 
 
 def _why(exc: OSError) -> str:
@@ -101,6 +102,27 @@ def publish(directory: str | os.PathLike[str], values: Mapping[str, Secret]) -> 
         _remove_stale(fd, target, names, version)
     finally:
         os.close(fd)
+
+
+def read(directory: str | os.PathLike[str], *, attempts: int = 100) -> dict[str, Secret]:
+    """The set published in ``directory``, every value from one version of it."""
+    target = Path(directory)
+    for _ in range(attempts):
+        try:
+            version = os.readlink(target / DATA_LINK)
+            folder = target / version
+            values = {
+                entry.name: Secret(entry.read_bytes().decode("utf-8")) for entry in folder.iterdir()
+            }
+            if os.readlink(target / DATA_LINK) == version:
+                return values
+        except FileNotFoundError:
+            continue  # removed after a switch: read again
+        except OSError as exc:
+            raise InputError(f"cannot read the set: {_why(exc)}", path=target) from None
+        except UnicodeDecodeError:
+            raise InputError("a file of the set is not UTF-8", path=target) from None
+    raise InputError(f"changed {attempts} times while it was read", path=target)
 
 
 def _open_own_folder(target: Path) -> int:
