@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import re
 from _thread import LockType, allocate_lock
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -150,17 +150,20 @@ class Resolver:
 
         return _ANY.sub(substitute, value)
 
-    def resolve(self, data: Any) -> Any:
+    def resolve(self, data: Any, mark: Callable[[str], str] | None = None) -> Any:
         """A copy of ``data`` (dicts, lists, scalars) with every string resolved; for an
-        XML config, its text with every reference replaced (see :meth:`xml`)."""
+        XML config, its text with every reference replaced (see :meth:`xml`). ``mark``,
+        when given, is applied to each string that held a ``$secret{}`` reference."""
         if isinstance(data, XmlSource):
             return self.xml(data)
         if isinstance(data, str):
+            if mark is not None and "$secret{" in data:
+                return mark(self.text(data))
             return self.text(data)
         if isinstance(data, dict):
-            return {key: self.resolve(value) for key, value in data.items()}
+            return {key: self.resolve(value, mark) for key, value in data.items()}
         if isinstance(data, list):
-            return [self.resolve(value) for value in data]
+            return [self.resolve(value, mark) for value in data]
         return data
 
     def xml(self, source: XmlSource) -> str:
@@ -412,11 +415,16 @@ class Vault:
         return data, resolver
 
     def load(
-        self, path: str | os.PathLike[str], secrets: str | os.PathLike[str] | None = None
+        self,
+        path: str | os.PathLike[str],
+        secrets: str | os.PathLike[str] | None = None,
+        *,
+        mark: Callable[[str], str] | None = None,
     ) -> Any:
-        """The config as plain data with every ``$secret{}`` and ``$env{}`` resolved."""
+        """The config as plain data with every ``$secret{}`` and ``$env{}`` resolved
+        (``mark``: see :meth:`Resolver.resolve`)."""
         data, resolver = self.resolver(path, secrets)
-        return resolver.resolve(data)
+        return resolver.resolve(data, mark)
 
     def secrets(
         self, path: str | os.PathLike[str], secrets: str | os.PathLike[str] | None = None
