@@ -27,8 +27,6 @@ def _why_not() -> str | None:
     for tool in ("unshare", "setpriv", "mount"):
         if shutil.which(tool) is None:
             return f"{tool} is not on PATH"
-    if not os.path.isdir("/srv"):
-        return "no /srv to mount the image's WORKDIR on"
     probe = subprocess.run([*UNSHARE, "true"], capture_output=True)
     if probe.returncode != 0:
         return f"unshare cannot make namespaces here: {probe.stderr.decode().strip()}"
@@ -118,6 +116,26 @@ def _python_reachable() -> list[str]:
     return []
 
 
+def _writable_over(target: Path, covered: set[str]) -> list[str]:
+    """Shell lines that let ``mkdir -p target`` run without touching the host: a folder
+    missing on the host is made in an overlay (its upper layer in the namespace's
+    /run tmpfs) over its nearest existing ancestor, e.g. /etc for /etc/app/config."""
+    if target.exists() or target.is_relative_to("/run"):
+        return []
+    ancestor = next(p for p in target.parents if p.exists())
+    if ancestor == Path("/"):
+        raise AssertionError(f"{target}: would be made in the host's /")
+    if str(ancestor) in covered:
+        return []
+    covered.add(str(ancestor))
+    layer = shlex.quote(f"/run/.overlay{ancestor}")
+    options = f"lowerdir={ancestor},upperdir={layer}/up,workdir={layer}/work"
+    return [
+        f"mkdir -p {layer}/up {layer}/work",
+        f"mount -t overlay overlay -o {shlex.quote(options)} {shlex.quote(str(ancestor))}",
+    ]
+
+
 def start(
     steps: list[Step],
     *,
@@ -127,6 +145,9 @@ def start(
     """Run each step in turn in one set of namespaces; the last is exec'd as PID 1.
     ``binds``: container path -> host path (read-write); ``tmpfs``: path -> options."""
     script = ["set -e", "mount -t tmpfs -o mode=0755 tmpfs /run", *_python_reachable()]
+    covered: set[str] = set()
+    for target in [*binds, *(tmpfs or {})]:
+        script += _writable_over(Path(target), covered)
     for target, source in binds.items():
         script.append(f"mkdir -p {shlex.quote(target)}")
         script.append(f"mount --bind {shlex.quote(str(source))} {shlex.quote(target)}")
