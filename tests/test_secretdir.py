@@ -496,6 +496,24 @@ def test_killed_at_each_failpoint_the_old_set_or_the_new_one_reads_whole(
     assert killed == 3
 
 
+def test_a_first_run_killed_before_its_switch_is_finished_by_the_next(
+    run: Run, tmp_path: Path, ring: KeyRing, keystore: Path
+) -> None:
+    write_toml(tmp_path, ring)
+    args = ["resolve", "app.toml", "--output-dir", "out"]
+    for point in (1, 2):
+        shutil.rmtree(tmp_path / "out", ignore_errors=True)
+        killed = run(*args, env=env_for(keystore, CIPHERTOOL_FAILPOINT=str(point)))
+        assert killed.returncode == -9
+        assert not (tmp_path / "out" / DATA_LINK).exists()  # nothing published yet
+        assert run(*args, env=env_for(keystore)).returncode == 0
+        assert read_set(tmp_path / "out") == {
+            "db_password": "pä$$ word".encode(),
+            "api.key": b"k-1",
+        }
+        assert len(versions(tmp_path / "out")) == 1
+
+
 def test_cli_reader_in_a_loop_while_the_config_changes(
     run: Run, tmp_path: Path, ring: KeyRing, keystore: Path
 ) -> None:

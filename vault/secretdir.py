@@ -157,7 +157,7 @@ def _open_own_folder(target: Path) -> int:
 def _check_layout(fd: int, target: Path, names: Mapping[str, Secret]) -> None:
     """Refuse a folder that holds anything and is not this module's; then make it 0700."""
     entries = os.listdir(fd)
-    if entries and not _is_link(fd, DATA_LINK):
+    if not _is_link(fd, DATA_LINK) and not all(_is_leftover(fd, e) for e in entries):
         raise InputError(
             f"is not empty and was not written by --output-dir (no {DATA_LINK} link); not touched",
             path=target,
@@ -270,6 +270,17 @@ def _remove_version(fd: int, version: str) -> None:
         os.close(folder)
     with contextlib.suppress(OSError):
         os.rmdir(version, dir_fd=fd)
+
+
+def _is_leftover(fd: int, name: str) -> bool:
+    """Something a first run stopped before its switch leaves: a version folder, a
+    temporary link, or a link through ``..data``."""
+    info = _lstat(fd, name)
+    if _VERSION.fullmatch(name):
+        return stat.S_ISDIR(info.st_mode)
+    if not stat.S_ISLNK(info.st_mode):
+        return False
+    return bool(_TEMP_LINK.fullmatch(name)) or os.readlink(name, dir_fd=fd) == f"{DATA_LINK}/{name}"
 
 
 def _lstat(fd: int, name: str) -> os.stat_result:
