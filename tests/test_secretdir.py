@@ -190,6 +190,18 @@ def test_an_existing_folder_not_the_tools_own_is_refused_untouched(
     assert not (tmp_path / "nowhere").exists()
 
 
+def test_a_store_entry_named_to_lead_out_of_the_folder_writes_nothing(
+    run: Run, tmp_path: Path, ring: KeyRing, keystore: Path
+) -> None:
+    """Someone who can write the config and its store holds the certificate, so can
+    encrypt under any name the reader accepts: none leads outside DIR."""
+    (tmp_path / "app.properties").write_text("a=$secret{../victim}\n")
+    (tmp_path / "cipher-text.properties").write_text(f"../victim={ring.encrypt('evil')}\n")
+    result = run("resolve", "app.properties", "--output-dir", "out", env=env_for(keystore))
+    assert_clean_error(result, 2, "app.properties: alias '../victim' cannot name a file")
+    assert sorted(os.listdir(tmp_path)) == ["app.properties", "cipher-text.properties"]
+
+
 def test_links_planted_in_an_own_folder_are_replaced_not_followed(tmp_path: Path) -> None:
     out = tmp_path / "out"
     publish(out, secrets_of(a="1"))

@@ -456,9 +456,11 @@ class Vault:
         0400, the folder 0700), replacing the previous set atomically (see
         :mod:`vault.secretdir`); the aliases written. Nothing is written when any
         reference fails."""
-        from .secretdir import publish
+        from .secretdir import check_file_name, publish
 
         values = self.referenced(path, secrets)
+        for alias in values:
+            check_file_name(alias, path)
         publish(directory, values)
         return list(values)
 

@@ -58,12 +58,14 @@ def _why(exc: OSError) -> str:
     return os.strerror(exc.errno) if exc.errno else type(exc).__name__
 
 
-def check_file_name(alias: str) -> str:
-    """``alias`` as a file name of the set: a name of its own, never the folder's."""
-    if alias in (".", "..") or alias.startswith("..") or "/" in alias or "\0" in alias:
+def check_file_name(alias: str, path: str | os.PathLike[str] | None = None) -> str:
+    """``alias`` as a file name of the set: a name of its own, never the folder's
+    (``..data``, the versions) nor one that leads out of it; ``path``: the config."""
+    if alias.startswith("..") or alias in (".", "") or "/" in alias or "\0" in alias:
         raise InputError(
-            f"alias '{alias}' cannot name a file of --output-dir (names starting with '..' "
-            "are the folder's own)",
+            f"alias '{alias}' cannot name a file of --output-dir (names with '/' or "
+            "starting with '..' are not the set's)",
+            path=path,
             alias=alias,
         )
     return alias
