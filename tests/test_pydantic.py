@@ -15,7 +15,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from tests.conftest import clean_env
 from vault import PasswordOptions
 from vault.cipher import KeyEntry, KeyRing
-from vault.errors import KeyTroubleError, PasswordError
+from vault.errors import KeyTroubleError, PasswordError, VaultError
 from vault.keystores import load_keystore
 from vault.keystores._write import create_keystore
 from vault.pydantic import VaultSettingsSource
@@ -243,6 +243,11 @@ def test_fails_closed_at_construction_naming_alias_and_file(
     with pytest.raises(KeyTroubleError) as trouble:
         cls()
     assert trouble.value.alias == "pool.token" and trouble.value.path == str(path)
+
+    # No keystore anywhere: the error says where one may come from.
+    nowhere = settings_class(path, environ={"CIPHERTOOL_KEYSTORE_PASSWORD": PASSWORD})
+    with pytest.raises(VaultError, match="no keystore given"):
+        nowhere()
 
     # A wrong password: the keystore is named; the password is not.
     wrong = settings_class(path, environ=dict(environ, CIPHERTOOL_KEYSTORE_PASSWORD="wrong-pw"))
