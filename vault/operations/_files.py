@@ -112,13 +112,17 @@ def _check_writable(path: Path) -> None:
 
 @contextlib.contextmanager
 def locked(paths: Sequence[Path]) -> Iterator[None]:
-    """Lock every existing file of ``paths``, and the folder of each that does not exist
-    yet (two runs creating one secret store take turns). Sorted: no two runs deadlock."""
-    targets = {p.resolve() for p in paths if p.exists()}
-    targets |= {p.absolute().parent.resolve() for p in paths if not p.exists()}
+    """Lock every file of ``paths``, existing or not (two runs creating one secret store
+    take turns); in the order of their lock files, so that no two runs deadlock. A file
+    that was there and is gone once its lock is held is an error."""
+    targets = {p.resolve() if p.exists() else p.absolute().parent.resolve() / p.name for p in paths}
+    existed = {t for t in targets if t.exists()}
     with contextlib.ExitStack() as stack:
-        for path in sorted(t for t in targets if t.exists()):
+        for path in sorted(targets, key=atomic.lock_path):
             stack.enter_context(atomic.locked(path))
+        gone = sorted(t for t in existed if not t.exists())
+        if gone:
+            raise InputError("vanished while waiting for its lock", path=gone[0])
         yield
 
 
