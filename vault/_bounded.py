@@ -71,25 +71,33 @@ def read_bounded(
     except OSError as exc:
         raise InputError(f"cannot read {what}: {_reason(exc)}", path=path) from None
     try:
+        return read_open(fd, path, limit, what)
+    finally:
+        os.close(fd)
+
+
+def read_open(fd: int, path: str | os.PathLike[str], limit: int, what: str) -> bytes:
+    """:func:`read_bounded` of a file already open (``path`` names it in errors)."""
+    try:
         info = os.fstat(fd)
         check_regular(info, path, what)
         if info.st_size > limit:
             raise InputError(f"is larger than {_size(limit)}, too large for a {what}", path=path)
         chunks = []
         left = limit + 1
+        offset = 0
         while left > 0:
-            chunk = os.read(fd, min(left, 1 << 20))
+            chunk = os.pread(fd, min(left, 1 << 20), offset)
             if not chunk:
                 break
             chunks.append(chunk)
             left -= len(chunk)
+            offset += len(chunk)
         if left <= 0:
             raise InputError(f"grew past {_size(limit)} while read; refused", path=path)
         return b"".join(chunks)
     except OSError as exc:
         raise InputError(f"cannot read {what}: {_reason(exc)}", path=path) from None
-    finally:
-        os.close(fd)
 
 
 def _reason(exc: OSError) -> str:

@@ -101,6 +101,11 @@ def exit_code_for(exc: BaseException) -> int:
         return 130
     if isinstance(exc, BrokenPipeError):
         return EXIT_BAD_INPUT
+    if isinstance(exc, RecursionError | MemoryError):
+        # Each reader names the file it refuses; this is the last line of defence.
+        what = "nested too deeply" if isinstance(exc, RecursionError) else "too large"
+        _say(f"ciphertool: error: an input is {what} to read; refused")
+        return EXIT_BAD_INPUT
     _say(f"ciphertool: internal error ({type(exc).__name__}); please report it")
     return 70
 

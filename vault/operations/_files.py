@@ -13,7 +13,7 @@ from .. import atomic
 from ..errors import InputError
 from ..formats import Document, Edit, apply_edits, detect_format, parse
 from ..resolver import read_text_as_runtime
-from ..store import store_file_for
+from ..store import read_config_bytes, store_file_for
 
 log = logging.getLogger("vault.operations")
 
@@ -65,14 +65,7 @@ class ConfigFile:
 def read_config(path: Path, format_name: str | None = None) -> ConfigFile:
     """Read and parse ``path``; the format comes from its name unless given."""
     name = format_name or detect_format(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("no such file", path=path) from None
-    except IsADirectoryError:
-        raise InputError("is a directory", path=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path=path) from None
+    data = read_config_bytes(path)
     try:
         text, encoding = data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -200,7 +193,7 @@ def check_unchanged(file: ConfigFile) -> None:
     """Refuse to rewrite a file that is read-only, a symbolic link, gone, or no longer
     the text this run read (someone else's edit is never overwritten)."""
     _check_writable(file.path)
-    if file.path.read_bytes() != file.text.encode(file.encoding):
+    if read_config_bytes(file.path) != file.text.encode(file.encoding):
         raise InputError(
             "changed while this run was working on it; nothing written", path=file.path
         )
