@@ -269,6 +269,9 @@ def _parse(args: list[str]) -> tuple[bool, Callable[[], None]]:
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """``ciphertool``: resolve and exec straight away, everything else through click."""
+    from ._nodump import make_non_dumpable
+
+    make_non_dumpable()
     args = list(sys.argv[1:] if argv is None else argv)
     if args == ["--version"]:
         from . import __version__

@@ -29,8 +29,11 @@ class ConfigFile:
         encoding: str,
         document: Document,
         exists: bool = True,
+        owner_like: Path | None = None,
     ) -> None:
         self.path = path
+        self.owner_like = owner_like
+        """For a file not yet created: the config whose owner and group it gets."""
         self.format_name = format_name
         self.encoding = encoding
         self.exists = exists
@@ -75,9 +78,11 @@ def read_config(path: Path, format_name: str | None = None) -> ConfigFile:
     return ConfigFile(path, name, encoding, parse(text, name, path))
 
 
-def empty_store(path: Path) -> ConfigFile:
-    """A store file that does not exist yet (created on the first write)."""
-    return ConfigFile(path, "properties", "utf-8", parse("", "properties", path), exists=False)
+def empty_store(path: Path, config: Path | None = None) -> ConfigFile:
+    """A store file that does not exist yet (created on the first write, with the owner
+    and group of ``config`` when run as root)."""
+    document = parse("", "properties", path)
+    return ConfigFile(path, "properties", "utf-8", document, exists=False, owner_like=config)
 
 
 def read_store(config: ConfigFile, secrets: Path | None) -> ConfigFile:
@@ -86,7 +91,7 @@ def read_store(config: ConfigFile, secrets: Path | None) -> ConfigFile:
     if where == config.path:
         return config
     if not where.exists():
-        return empty_store(where)
+        return empty_store(where, config.path)
     return read_config(where, "properties")
 
 
@@ -159,7 +164,7 @@ def commit(file: ConfigFile, text: str) -> None:
     """Write a prepared text atomically."""
     data = text.encode(file.encoding)
     if not file.exists:
-        atomic.create(file.path, data)
+        atomic.create(file.path, data, like=file.owner_like)
         file.exists = True
     else:
         check_unchanged(file)
