@@ -469,14 +469,17 @@ def test_a_run_killed_after_commit_is_finished_by_the_next_write_command(
     setup: tuple[Path, dict[tuple[str, str, str], str]],
 ) -> None:
     """Kill right after the journals are written (12 new files + 12 links + 3 journals):
-    the set is committed, so a configure on one file of one folder finishes that folder."""
+    the set is committed, so a configure on one file of one folder finishes the set."""
     root, originals = setup
     result = run(*_rotate_args(root, keys), env=clean_env(CIPHERTOOL_FAILPOINT="27"))
     assert result.returncode == -signal.SIGKILL
     journals = [n for n in _leftovers(root) if "rotation" in n]
     assert len(journals) == 3
     document = json.loads((root / journals[0]).read_text())
-    assert document["state"] == "prepared" and len(document["files"]) == 12
+    # Each journal names the 4 files of its own folder, by bare name, and the 2 other folders.
+    assert document["state"] == "prepared" and len(document["files"]) == 4
+    assert all("/" not in f["name"] for f in document["files"])
+    assert len(document["peers"]) == 2
     env_old = clean_env(
         CIPHERTOOL_KEYSTORE=str(keys["old"]), CIPHERTOOL_KEYSTORE_PASSWORD=OLD_PASSWORD
     )
