@@ -102,6 +102,11 @@ def exit_code_for(exc: BaseException) -> int:
         return 130
     if isinstance(exc, BrokenPipeError):
         return EXIT_BAD_INPUT
+    if isinstance(exc, RecursionError | MemoryError):
+        # Each reader names the file it refuses; this is the last line of defence.
+        what = "nested too deeply" if isinstance(exc, RecursionError) else "too large"
+        _say(f"ciphertool: error: an input is {what} to read; refused")
+        return EXIT_BAD_INPUT
     _say(f"ciphertool: internal error ({type(exc).__name__}); please report it")
     return 70
 
@@ -277,6 +282,9 @@ def _parse(args: list[str]) -> tuple[bool, Callable[[], None]]:
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """``ciphertool``: resolve and exec straight away, everything else through click."""
+    from ._nodump import make_non_dumpable
+
+    make_non_dumpable()
     args = list(sys.argv[1:] if argv is None else argv)
     if args == ["--version"]:
         from . import __version__

@@ -36,6 +36,26 @@ F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("vault.cli")
 
 
+def _set_lock_timeout(_ctx: click.Context, _param: click.Parameter, value: float | None) -> None:
+    if value is not None:
+        from . import atomic
+
+        atomic.lock_timeout = value
+
+
+def _lock_option(function: F) -> F:
+    """``--lock-timeout``: how long a command waits for another run's lock on a file."""
+    return click.option(
+        "--lock-timeout",
+        type=click.FloatRange(min=0),
+        metavar="SECONDS",
+        expose_value=False,
+        callback=_set_lock_timeout,
+        help="How long to wait for another run's lock on a file before giving up "
+        "(default 60; waiting is said on stderr after a second).",
+    )(function)
+
+
 def _password_options(function: F) -> F:
     options = [
         click.option(
@@ -460,6 +480,7 @@ def keystore_export_cert(
     metavar="TYPE",
     help="Type of a new truststore (default from the extension: .jks JKS, .pem PEM, else PKCS12).",
 )
+@_lock_option
 @_password_options
 def keystore_import_cert(
     truststore: str, cert: str, alias: str, storetype: str | None, **kwargs: Any
@@ -488,6 +509,7 @@ def keystore_import_cert(
     help="File whose line 1 is the new password (line 2: a new key password, JKS only).",
 )
 @click.option("--new-storepass-env", metavar="VAR", help="Variable holding the new password.")
+@_lock_option
 @_password_options
 def keystore_passwd(
     path: str,
@@ -587,7 +609,7 @@ def _write_options(function: F) -> F:
     ]
     for option in reversed(options):
         function = option(function)
-    return _keystore_options(function)
+    return _lock_option(_keystore_options(function))
 
 
 def _options(kwargs: dict[str, Any]) -> Any:
@@ -913,6 +935,7 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
     help="Secret store for .properties, .env and .ini files.",
 )
 @_read_transformation_option
+@_lock_option
 @_keystore_options
 @_wso2.wso2_home_option
 def rotate(

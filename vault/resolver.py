@@ -258,6 +258,10 @@ def read_text_as_runtime(path: Path, format_name: str, text: str) -> Any:
             from .formats.toml import parse_error
 
             raise parse_error(exc, path) from None
+        except RecursionError:
+            from .formats.toml import TOO_DEEP
+
+            raise InputError(TOO_DEEP, path=path) from None
     if format_name == "xml":
         from .formats import parse
 
