@@ -574,8 +574,9 @@ def _write_options(function: F) -> F:
         click.option(
             "--secrets",
             type=click.Path(dir_okay=False, path_type=Path),
-            help="Secret store for .properties, .env and .ini files "
-            "(default: cipher-text.properties beside each file).",
+            help="Secret store for .properties, .env, .ini and XML files, Compose files, "
+            "Kubernetes objects and multi-document YAML (default: cipher-text.properties "
+            "beside each file).",
         ),
         click.option(
             "--format",
@@ -721,7 +722,8 @@ def change(secret_alias: str, file: str | None, wso2_home: str | None, **kwargs:
 @click.option(
     "--secrets",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Secret store for .properties, .env and .ini files.",
+    help="Secret store for .properties, .env, .ini and XML files, Compose files, Kubernetes "
+    "objects and multi-document YAML (default: cipher-text.properties beside each).",
 )
 @click.option("--json", "as_json", is_flag=True, help="A JSON list.")
 @_input_type_option
@@ -775,7 +777,8 @@ def list_command(
 @click.option(
     "--secrets",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Secret store for .properties, .env and .ini files.",
+    help="Secret store for .properties, .env, .ini and XML files, Compose files, Kubernetes "
+    "objects and multi-document YAML (default: cipher-text.properties beside each).",
 )
 @click.option("--json", "as_json", is_flag=True, help="The findings as a JSON list.")
 @_input_type_option
@@ -943,7 +946,8 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
 @click.option(
     "--secrets",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Secret store for .properties, .env and .ini files.",
+    help="Secret store for .properties, .env, .ini and XML files, Compose files, Kubernetes "
+    "objects and multi-document YAML (default: cipher-text.properties beside each).",
 )
 @_input_type_option
 @_read_transformation_option
