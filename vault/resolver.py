@@ -33,6 +33,7 @@ from .store import (
     read_text,
     read_toml,
     store_file_for,
+    yaml_untagged,
 )
 
 _ANY = re.compile(r"\$(secret|env)\{([^}]*)\}")
@@ -262,8 +263,7 @@ def _read_other(config: Path, format_name: str, text: str) -> Any:
         if format_name == "yaml":
             import yaml
 
-            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-            return yaml.load(text, Loader=loader)
+            return yaml.load(text, Loader=_yaml_loader())
         if format_name == "json":
             import json
 
@@ -286,6 +286,22 @@ def _read_other(config: Path, format_name: str, text: str) -> Any:
             getattr(exc, "problem_mark", None), "line", None
         )
         raise InputError(f"does not parse ({type(exc).__name__})", path=config, line=line) from None
+
+
+_YAML_LOADER: list[Any] = []
+
+
+def _yaml_loader() -> Any:
+    """PyYAML's safe loader (the C one when there) that reads a node under a local tag it
+    does not know (``!vault |``, ``!Ref``) as the same node untagged, as the rewriter does."""
+    if not _YAML_LOADER:
+        import yaml
+
+        base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        loader: Any = type("_VaultYamlLoader", (base,), {})
+        loader.add_multi_constructor("!", yaml_untagged)
+        _YAML_LOADER.append(loader)
+    return _YAML_LOADER[0]
 
 
 class ConfigRead(NamedTuple):
