@@ -61,6 +61,7 @@ TERMS = (
     "encryption key",
     "master key",
     "hmac key",
+    "jwt key",
     "account key",
     "shared access key",
     "logged in key",
@@ -94,9 +95,10 @@ NOT_SECRETS = frozenset(
 AUTH_METHODS = frozenset(
     "basic digest bearer ntlm negotiate kerberos gssapi sasl ldap md5 scram-sha-1 "
     "scram-sha-256 trust peer ident cert tls x509 password plain login cram-md5 oauth "
-    "oauth2 simple token jwt".split()
+    "oauth2 simple token jwt container application".split()
 )
-"""Under ``auth`` alone, a method's name is no secret (``auth: scram-sha-256``)."""
+"""Under ``auth`` alone, a method's name is no secret (``auth: scram-sha-256``, Tomcat's
+``auth="Container"``)."""
 
 _SPLIT = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
@@ -108,7 +110,7 @@ _PATH = re.compile(r"(?:/|\./|\.\./|~/|file:|classpath:|[A-Za-z]:\\)[\w./\\~:-]*
 # -- references, placeholders and other tools' ciphertexts -----------------------------
 
 _REFERENCES = re.compile(
-    r"""\$secret\{|\$env\{          # this tool's references
+    r"""\$secret\{|\$env\{|\$ref\{   # this tool's and WSO2's references
     |\$\{\{.*?\}\}                  # GitHub Actions ${{ secrets.X }}
     |\{\{.*?\}\}|\{%.*?%\}          # Helm, Jinja, Go templates, Mustache
     |<%.*?%>                        # ERB (Rails database.yml)
@@ -123,9 +125,9 @@ _REFERENCES = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
-_WHOLE_REFERENCE = re.compile(r"\$[A-Z_][A-Z0-9_]*|@[A-Za-z0-9_.-]+@")
+_WHOLE_REFERENCE = re.compile(r"\$[A-Z_][A-Z0-9_]*|@[A-Za-z0-9_.-]+@|\{[A-Za-z0-9+/]{8,}=*\}")
 """Whole values only: ``$DB_PASSWORD`` (Compose, shells), ``@db.password@`` (Maven
-resource filtering)."""
+resource filtering), ``{COQLCE6DU6GtcS5P=}`` (a Maven settings.xml encrypted password)."""
 _LOOKUPS = frozenset({"env", "sys", "file", "vault", "secret", "secrets", "ssm", "sm"})
 """``${env:NAME}`` and friends: Log4j, Quarkus and Commons Text lookups, never a default."""
 
@@ -247,6 +249,8 @@ class SensitiveKeys:
         if not names:
             return None
         found = _term(names[-1])
+        if found is None and len(names) > 1 and words(names[-1]) == ["key"]:
+            found = _term(f"{names[-2]}_key")  # Jwt: {Key: ...}, api.key=...
         if found is None and any(p.search(dotted(path)) for p in self._patterns):
             return "password"
         return found
@@ -354,10 +358,10 @@ def _url_passwords(value: str) -> list[tuple[int, int]]:
 
 
 _CONNECTION_KEY = re.compile(
-    r"(?:^|(?<=[;?&\s]))(password|pwd|passwd|accountkey|sharedaccesskey)[ \t]*=[ \t]*",
+    r"(?:^|(?<=[;?&,\s]))(password|pwd|passwd|accountkey|sharedaccesskey)[ \t]*=[ \t]*",
     re.IGNORECASE,
 )
-_PAIR = re.compile(r"(?:^|[;?&\s])[A-Za-z][A-Za-z0-9 _.-]*=")
+_PAIR = re.compile(r"(?:^|[;?&,\s])[A-Za-z][A-Za-z0-9 _.-]*=")
 
 
 def _connection_passwords(value: str) -> list[tuple[int, int]]:
@@ -379,6 +383,8 @@ def _connection_passwords(value: str) -> list[tuple[int, int]]:
         else:
             if before in "?&":
                 stops = "&#;"
+            elif before == ",":
+                stops = ",;"  # StackExchange.Redis: host:6380,password=x,ssl=True
             elif ";" in value:
                 stops = ";"
             else:
