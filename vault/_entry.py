@@ -46,10 +46,13 @@ _OPTIONS = {
         "--output": "output",
         "-o": "output",
         "--env-prefix": "env_prefix",
+        "--input-type": "input_type",
     },
-    "exec": {**_KEYSTORE_OPTIONS, "--env-prefix": "env_prefix"},
+    "exec": {**_KEYSTORE_OPTIONS, "--env-prefix": "env_prefix", "--input-type": "input_type"},
 }
 OUTPUTS = ("json", "env")
+#: --input-type's names (vault.store.INPUT_TYPES, which the start-up path need not import).
+INPUT_TYPES = ("toml", "yaml", "json", "ini", "properties", "dotenv", "xml")
 
 
 # -- what both paths share ------------------------------------------------------------
@@ -137,16 +140,19 @@ def vault_for(files: Sequence[Path], options: Mapping[str, str | None]) -> Vault
     return Vault(open_key_ring(spec, passwords, need_private=True), transformation=transformation)
 
 
-def exports(files: Sequence[Path], vault: Vault, prefix: str) -> dict[str, str]:
+def exports(
+    files: Sequence[Path], vault: Vault, prefix: str, input_type: str | None = None
+) -> dict[str, str]:
     """What exec exports: a .env file's own variables, resolved, and every store alias."""
     from .resolver import env_name
+    from .store import config_format
 
     exported: dict[str, str] = {}
     for path in files:
-        data, resolver = vault.resolver(path)
+        data, resolver = vault.resolver(path, input_type=input_type)
         for alias in resolver.aliases:
             exported[env_name(alias, prefix)] = resolver.secret(alias).reveal()
-        if path.name == ".env" or path.suffix == ".env" or path.name.startswith(".env."):
+        if config_format(path, input_type) == "env":
             for key, value in resolver.resolve(data).items():
                 exported[prefix + key] = value
     return exported
@@ -156,11 +162,12 @@ def resolve(file: str, output: str, env_prefix: str, options: Mapping[str, str |
     """The body of ``ciphertool resolve``."""
     paths = [Path(file)]
     vault = vault_for(paths, options)
+    input_type = options.get("input_type")
     out = sys.stdout
     if output == "json":
         import json
 
-        data = vault.load(paths[0])
+        data = vault.load(paths[0], input_type=input_type)
         if isinstance(data, str):  # an XML config: itself, resolved
             out.write(data)
         else:
@@ -168,7 +175,7 @@ def resolve(file: str, output: str, env_prefix: str, options: Mapping[str, str |
     else:
         import shlex
 
-        for name, value in sorted(exports(paths, vault, env_prefix).items()):
+        for name, value in sorted(exports(paths, vault, env_prefix, input_type).items()):
             out.write(f"{name}={shlex.quote(value)}\n")
     out.flush()
 
@@ -186,7 +193,7 @@ def exec_command(
     paths = [Path(f) for f in files]
     vault = vault_for(paths, options)
     environment = dict(os.environ)
-    environment.update(exports(paths, vault, env_prefix))
+    environment.update(exports(paths, vault, env_prefix, options.get("input_type")))
     sys.stdout.flush()
     sys.stderr.flush()
     try:
@@ -252,6 +259,10 @@ def _parse(args: list[str]) -> tuple[bool, Callable[[], None]]:
     env_prefix = values.pop("env_prefix", "")
     if output not in OUTPUTS:
         raise _NotMine
+    if "input_type" in values:
+        values["input_type"] = values["input_type"].lower()
+        if values["input_type"] not in INPUT_TYPES:
+            raise _NotMine  # click names the choices
     if command == "resolve":
         if len(positional) != 1 or not _plain_file(positional[0]):
             raise _NotMine

@@ -101,6 +101,14 @@ _read_transformation_option = click.option(
 )
 
 
+_input_type_option = click.option(
+    "--input-type",
+    type=click.Choice(_entry.INPUT_TYPES, case_sensitive=False),
+    help="The FILES' format whatever their names (.conf, .cfg, no extension): "
+    "toml, yaml, json, ini, properties, dotenv or xml. Default: from each name.",
+)
+
+
 def _read_transformation(kwargs: dict[str, Any]) -> str | None:
     """--transformation of a command that reads ciphertexts, checked (None: not given)."""
     from .cipher import canonical_transformation
@@ -541,7 +549,7 @@ def _read_paths(
     """The files list and check read: FILES, or a product home's stores (its keystore
     then used unless one is named); and whether a keystore was named."""
     explicit = bool(kwargs["keystore"] or os.environ.get("CIPHERTOOL_KEYSTORE"))
-    home = _wso2.home_for(files, wso2_home)
+    home = _wso2.home_for(files, wso2_home, input_type=kwargs.get("input_type"))
     paths = _wso2.home_stores(home, kwargs) if home is not None else _config_paths(files)
     return paths, explicit
 
@@ -584,6 +592,7 @@ def _write_options(function: F) -> F:
             show_default=True,
             help="Java transformation name for new ciphertexts.",
         ),
+        _input_type_option,
     ]
     for option in reversed(options):
         function = option(function)
@@ -600,6 +609,7 @@ def _options(kwargs: dict[str, Any]) -> Any:
         canonical_transformation(
             kwargs.pop("transformation", "RSA/ECB/OAEPwithSHA1andMGF1Padding")
         ),
+        input_type=kwargs.pop("input_type", None),
     )
 
 
@@ -626,7 +636,7 @@ def configure(files: tuple[str, ...], wso2_home: str | None, **kwargs: Any) -> N
     """
     from .operations import configure as run_configure
 
-    home = _wso2.home_for(files, wso2_home)
+    home = _wso2.home_for(files, wso2_home, input_type=kwargs["input_type"])
     if home is not None:
         return _wso2.configure(home, kwargs, _pw(kwargs))
     paths = _config_paths(files)
@@ -690,7 +700,9 @@ def change(secret_alias: str, file: str | None, wso2_home: str | None, **kwargs:
     """Give ALIAS a new value, read from a hidden prompt (asked twice) or stdin (WSO2 -Dchange)."""
     from .operations import change as run_change
 
-    home = _wso2.home_for((file,) if file else (), wso2_home, "--file")
+    home = _wso2.home_for(
+        (file,) if file else (), wso2_home, "--file", input_type=kwargs["input_type"]
+    )
     if home is not None:
         store = _wso2.change(home, secret_alias, kwargs, _pw(kwargs), _read_value)
         click.echo(f"{store}: changed {secret_alias}", err=True)
@@ -712,6 +724,7 @@ def change(secret_alias: str, file: str | None, wso2_home: str | None, **kwargs:
     help="Secret store for .properties, .env and .ini files.",
 )
 @click.option("--json", "as_json", is_flag=True, help="A JSON list.")
+@_input_type_option
 @_read_transformation_option
 @_keystore_options
 @_wso2.wso2_home_option
@@ -731,7 +744,9 @@ def list_command(
     from .operations import Options, list_aliases
 
     paths, explicit = _read_paths(files, wso2_home, kwargs)
-    options = Options(secrets, read_transformation=_read_transformation(kwargs))
+    options = Options(
+        secrets, read_transformation=_read_transformation(kwargs), input_type=kwargs["input_type"]
+    )
     infos = list_aliases(paths, _private_ring_if_any(paths, kwargs, explicit), options)
     if as_json:
         _echo(json.dumps([asdict(i) for i in infos], indent=2))
@@ -757,6 +772,7 @@ def list_command(
     help="Secret store for .properties, .env and .ini files.",
 )
 @click.option("--json", "as_json", is_flag=True, help="The findings as a JSON list.")
+@_input_type_option
 @_read_transformation_option
 @_keystore_options
 @_wso2.wso2_home_option
@@ -782,7 +798,9 @@ def check(
     from .sensitive import SensitiveKeys
 
     paths, explicit = _read_paths(files, wso2_home, kwargs)
-    options = Options(secrets, read_transformation=_read_transformation(kwargs))
+    options = Options(
+        secrets, read_transformation=_read_transformation(kwargs), input_type=kwargs["input_type"]
+    )
     ring = _private_ring_if_any(paths, kwargs, explicit)
     findings = run_check(paths, ring, SensitiveKeys(keys), options)
     if as_json:
@@ -912,6 +930,7 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Secret store for .properties, .env and .ini files.",
 )
+@_input_type_option
 @_read_transformation_option
 @_keystore_options
 @_wso2.wso2_home_option
@@ -944,9 +963,11 @@ def rotate(
     from .operations.rotate import rollback as run_rollback
     from .operations.rotate import rotate as run_rotate
 
-    home = _wso2.home_for(files, wso2_home)
+    home = _wso2.home_for(files, wso2_home, input_type=kwargs["input_type"])
     paths = _wso2.home_stores(home, kwargs) if home is not None else _config_paths(files)
-    options = Options(secrets, read_transformation=_read_transformation(kwargs))
+    options = Options(
+        secrets, read_transformation=_read_transformation(kwargs), input_type=kwargs["input_type"]
+    )
     if rollback:
         done = run_rollback(paths, options)
         if as_json:
@@ -994,6 +1015,7 @@ def rotate(
     help="json: the whole document resolved; env: the secrets as NAME='value' lines.",
 )
 @click.option("--env-prefix", default="", help="Prefix for --output env names.")
+@_input_type_option
 @_read_transformation_option
 @_keystore_options
 def resolve(file: str, output: str, env_prefix: str, **kwargs: Any) -> None:
@@ -1009,6 +1031,7 @@ def resolve(file: str, output: str, env_prefix: str, **kwargs: Any) -> None:
 @main.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
 @click.argument("args", nargs=-1, required=True, type=click.UNPROCESSED)
 @click.option("--env-prefix", default="", help="Prefix for the variables' names.")
+@_input_type_option
 @_read_transformation_option
 @_keystore_options
 def exec(args: tuple[str, ...], env_prefix: str, **kwargs: Any) -> None:

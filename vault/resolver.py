@@ -21,15 +21,17 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from .cipher import KeyRing, envelope_kind
-from .errors import InputError, KeyTroubleError, VaultError
+from .errors import InputError, KeyTroubleError, UsageError, VaultError
 from .passwords import PasswordOptions
 from .secret import Secret
 from .store import (
     REFERENCE,
+    Documents,
     checked_transformation,
+    config_format,
     configured_transformation,
-    detect_format,
     is_plaintext_entry,
+    own_schema,
     read_text,
     read_toml,
     store_file_for,
@@ -258,12 +260,16 @@ def read_text_as_runtime(path: Path, format_name: str, text: str) -> Any:
 
 
 def _read_other(config: Path, format_name: str, text: str) -> Any:
-    """YAML, JSON, INI, .properties or .env as plain data."""
+    """YAML, JSON, INI, .properties or .env as plain data. A YAML file of several
+    documents is their :class:`~vault.store.Documents` list."""
     try:
         if format_name == "yaml":
             import yaml
 
-            return yaml.load(text, Loader=_yaml_loader())
+            documents = list(yaml.load_all(text, Loader=_yaml_loader()))
+            if len(documents) > 1:
+                return Documents(documents)
+            return documents[0] if documents else None
         if format_name == "json":
             import json
 
@@ -314,11 +320,15 @@ class ConfigRead(NamedTuple):
 
 
 def read_config(
-    path: str | os.PathLike[str], secrets: str | os.PathLike[str] | None = None
+    path: str | os.PathLike[str],
+    secrets: str | os.PathLike[str] | None = None,
+    input_type: str | None = None,
 ) -> ConfigRead:
-    """The config's data, its secret store, and the transformation it sets, if any."""
+    """The config's data, its secret store, and the transformation it sets, if any.
+    The format comes from the file's name, or from ``input_type`` (``toml``, ``yaml``,
+    ``json``, ``ini``, ``properties``, ``dotenv``, ``xml``) when given."""
     config = Path(path)
-    format_name = detect_format(config)
+    format_name = config_format(config, input_type)
     store: dict[str, StoreEntry] = {}
     data: Any
     if format_name == "toml":
@@ -329,6 +339,7 @@ def read_config(
         data = _read_other(config, format_name, read_text(config))
     configured = configured_transformation(data if format_name == "toml" else None, None)
     inline = format_name in ("toml", "yaml", "json") and secrets is None
+    inline = inline and own_schema(data) is None
     if inline and isinstance(data, dict) and isinstance(data.get("secrets"), dict):
         table = data["secrets"]
         data = {key: value for key, value in data.items() if key != "secrets"}
@@ -336,7 +347,9 @@ def read_config(
             if isinstance(value, str):
                 store[alias] = StoreEntry(value, str(config))
     elif not inline:
-        store_file = store_file_for(config, format_name, Path(secrets) if secrets else None)
+        store_file = store_file_for(
+            config, format_name, Path(secrets) if secrets else None, inline=False
+        )
         if store_file.exists():
             for alias, value in _key_values(
                 store_file, read_text(store_file), "properties"
@@ -404,10 +417,15 @@ class Vault:
         return cls(ring, environ=environ, transformation=transformation)
 
     def resolver(
-        self, path: str | os.PathLike[str], secrets: str | os.PathLike[str] | None = None
+        self,
+        path: str | os.PathLike[str],
+        secrets: str | os.PathLike[str] | None = None,
+        *,
+        input_type: str | None = None,
     ) -> tuple[Any, Resolver]:
-        """The config's data (unresolved) and a resolver for its store."""
-        data, store, configured = read_config(path, secrets)
+        """The config's data (unresolved) and a resolver for its store; ``input_type``
+        names the config's format when its name does not (see :func:`read_config`)."""
+        data, store, configured = read_config(path, secrets, input_type)
         transformation, where = self._transformation, None
         if transformation is None and configured is not None:
             transformation, where = checked_transformation(configured, path)
@@ -422,28 +440,49 @@ class Vault:
         return data, resolver
 
     def load(
-        self, path: str | os.PathLike[str], secrets: str | os.PathLike[str] | None = None
+        self,
+        path: str | os.PathLike[str],
+        secrets: str | os.PathLike[str] | None = None,
+        *,
+        input_type: str | None = None,
     ) -> Any:
-        """The config as plain data with every ``$secret{}`` and ``$env{}`` resolved."""
-        data, resolver = self.resolver(path, secrets)
+        """The config as plain data with every ``$secret{}`` and ``$env{}`` resolved; a
+        multi-document YAML file gives a list, one element per document."""
+        data, resolver = self.resolver(path, secrets, input_type=input_type)
         return resolver.resolve(data)
 
     def secrets(
-        self, path: str | os.PathLike[str], secrets: str | os.PathLike[str] | None = None
+        self,
+        path: str | os.PathLike[str],
+        secrets: str | os.PathLike[str] | None = None,
+        *,
+        input_type: str | None = None,
     ) -> LazySecrets:
         """The config's aliases as a mapping that decrypts each on first access, once."""
-        return LazySecrets(self.resolver(path, secrets)[1])
+        return LazySecrets(self.resolver(path, secrets, input_type=input_type)[1])
 
-    def secret(self, path: str | os.PathLike[str], alias: str) -> Secret:
+    def secret(
+        self, path: str | os.PathLike[str], alias: str, *, input_type: str | None = None
+    ) -> Secret:
         """One alias of the config's store."""
-        return self.resolver(path)[1].secret(alias)
+        return self.resolver(path, input_type=input_type)[1].secret(alias)
 
 
-def load_config(path: str | os.PathLike[str], **open_args: Any) -> Any:
+def load_config(
+    path: str | os.PathLike[str],
+    *,
+    input_type: str | None = None,
+    format: str | None = None,
+    **open_args: Any,
+) -> Any:
     """Open the key ring (see :meth:`Vault.open`; the config's own keystore table counts)
-    and load ``path`` with every reference resolved."""
+    and load ``path`` with every reference resolved. ``input_type`` (or ``format``, the
+    same) names the config's format when its name does not: ``toml``, ``yaml``, ``json``,
+    ``ini``, ``properties``, ``dotenv`` or ``xml``."""
+    if input_type is not None and format is not None and input_type != format:
+        raise UsageError(f"input_type '{input_type}' and format '{format}' disagree")
     open_args.setdefault("config", path)
-    return Vault.open(**open_args).load(path)
+    return Vault.open(**open_args).load(path, input_type=input_type or format)
 
 
 __all__ = [

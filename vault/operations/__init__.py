@@ -24,7 +24,7 @@ from ..cipher import (
     envelope_thumbprint,
 )
 from ..errors import AliasError, UsageError, VaultError
-from ..formats import Scalar, detect_format, gc_paused
+from ..formats import Scalar, gc_paused
 from ..secret import Secret
 from ..sensitive import Plaintext, SensitiveKeys, dotted, make_alias
 from ..store import (
@@ -32,6 +32,7 @@ from ..store import (
     INLINE_STORE_FORMATS,
     REFERENCE,
     checked_transformation,
+    config_format,
     configured_transformation,
     is_plaintext_entry,
     plaintext_of,
@@ -67,6 +68,8 @@ class Options:
     read_transformation: str | None = None
     """How plain ciphertexts (which name none) were made; None: as the store's config
     says (see :func:`plain_transformation`), else OAEP-SHA1, then PKCS#1 v1.5."""
+    input_type: str | None = None
+    """The configs' format (``--input-type``), whatever their names; None: from each name."""
 
 
 def plain_transformation(store: ConfigFile, options: Options) -> str | None:
@@ -89,7 +92,7 @@ class Workspace:
 
     @classmethod
     def read(cls, paths: Sequence[Path], options: Options) -> Workspace:
-        configs = [read_config(p) for p in paths]
+        configs = [read_config(p, config_format(p, options.input_type)) for p in paths]
         space = cls(configs)
         for config in configs:
             store = read_store(config, options.secrets)
@@ -131,13 +134,26 @@ def _session(
     """Lock every config and store file, then read them: nothing changes under the run.
     A run that ``writes`` first settles any interrupted rotation and clears what a dead
     run left; a run that only reads (a dry run) changes nothing, not even that."""
-    stores = [store_file_for(p, detect_format(p), options.secrets) for p in paths]
+    stores = store_candidates(paths, options)
     if writes:
         settle([*paths, *stores])
     with locked([*paths, *stores]), gc_paused():
         if writes:
             atomic.clean_leftovers([*paths, *stores])
         yield Workspace.read(paths, options)
+
+
+def store_candidates(paths: Sequence[Path], options: Options) -> list[Path]:
+    """Every file that may be the store of one of ``paths``, known before they are read:
+    a YAML or JSON file keeps its store inside, or (a Compose file, a Kubernetes object,
+    multi-document YAML) beside it, which only its content says; both are locked."""
+    found = []
+    for path in paths:
+        format_name = config_format(path, options.input_type)
+        found.append(store_file_for(path, format_name, options.secrets))
+        if options.secrets is None and format_name in INLINE_STORE_FORMATS:
+            found.append(store_file_for(path, format_name, inline=False))
+    return found
 
 
 def aliases(store: ConfigFile) -> dict[str, Scalar]:
