@@ -7,12 +7,13 @@ the code search of this project; the values are made up).
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
 
 from vault.cipher import KeyRing
-from vault.formats import parse
+from vault.formats import Scalar, parse
 from vault.keysource import KeystoreSpec, open_key_ring
 from vault.keystores._write import create_keystore
 from vault.operations import check, protect
@@ -434,3 +435,28 @@ def test_protect_and_resolve_keep_a_url_whole(tmp_path: Path, ring: KeyRing) -> 
     assert check([config], ring, SensitiveKeys()) == []
     assert Vault(ring).load(config)["alembic"]["sqlalchemy.url"] == url
     assert protect([config], ring, SensitiveKeys()) == []
+
+
+@pytest.mark.parametrize(
+    "unit",
+    ["{{", "<%", "{%", "${{", "#{", "%(", "ENC(", "a", "a ", ' -Da="', '&password="', "x://a:"],
+)
+def test_detection_is_linear_in_the_value(unit: str) -> None:
+    """Whoever writes the config chooses its values: a long crafted value (a quarter of a
+    megabyte) costs time in proportion, never its square (these patterns took 10-30 s
+    at 40 kB before)."""
+    document = parse("{}", "json")
+    sensitive = SensitiveKeys()
+
+    def seconds(repeat: int) -> float:
+        value = unit * repeat
+        scalars = [
+            Scalar((key,), value, 0, 0, 1, 1, is_string, "plain")
+            for key, is_string in (("url", True), ("password", True), ("password", False))
+        ]
+        start = time.perf_counter()
+        sensitive.plaintext(document, scalars)
+        return time.perf_counter() - start
+
+    small = seconds(5_000)
+    assert seconds(40_000) < max(1.5, 12 * small)

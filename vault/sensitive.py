@@ -103,27 +103,33 @@ AUTH_METHODS = frozenset(
 _SPLIT = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 _NUMBER = re.compile(
-    r"[-+]?(?:0[xob][0-9A-Fa-f_]+|(?:[0-9][0-9_]*)?\.?[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?)"
+    r"[-+]?(?:0[xob][0-9A-Fa-f_]+|(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)?)"
 )
 _PATH = re.compile(r"(?:/|\./|\.\./|~/|file:|classpath:|[A-Za-z]:\\)[\w./\\~:-]*")
 
 # -- references, placeholders and other tools' ciphertexts -----------------------------
 
+# Every check below is linear in the value's length: a config's writer chooses its values.
+_MARKERS = (
+    "$secret{",  # this tool's references
+    "$env{",
+    "$ref{",  # WSO2 deployment.toml
+    "$ANSIBLE_VAULT;",  # Ansible Vault
+    "{cipher}",  # Spring Cloud Config
+    "@Microsoft.KeyVault(",  # Azure App Service Key Vault references
+)
+_PAIRS = (
+    ("${{", "}}"),  # GitHub Actions ${{ secrets.X }}
+    ("{{", "}}"),  # Helm, Jinja, Go templates, Mustache
+    ("{%", "%}"),
+    ("<%", "%>"),  # ERB (Rails database.yml)
+    ("ENC(", ")"),  # Jasypt
+    ("ENC[", "]"),  # SOPS
+)
 _REFERENCES = re.compile(
-    r"""\$secret\{|\$env\{|\$ref\{   # this tool's and WSO2's references
-    |\$\{\{.*?\}\}                  # GitHub Actions ${{ secrets.X }}
-    |\{\{.*?\}\}|\{%.*?%\}          # Helm, Jinja, Go templates, Mustache
-    |<%.*?%>                        # ERB (Rails database.yml)
-    |\#\{[^}]*\}                    # Spring SpEL, Ruby, Octopus
-    |\$\([A-Za-z_][A-Za-z0-9_]*\)   # Kubernetes and Azure Pipelines $(VAR)
-    |%\([^)]+\)[sdr]                # configparser %(name)s
-    |\bENC\(.*\)                    # Jasypt
-    |\bENC\[.*\]                    # SOPS
-    |\$ANSIBLE_VAULT;               # Ansible Vault
-    |\{cipher\}                     # Spring Cloud Config
-    |@Microsoft\.KeyVault\(         # Azure App Service Key Vault references
-    """,
-    re.VERBOSE | re.DOTALL,
+    r"\#\{[^{}#]*\}"  # Spring SpEL, Ruby, Octopus
+    r"|\$\([A-Za-z_][A-Za-z0-9_]*\)"  # Kubernetes and Azure Pipelines $(VAR)
+    r"|%\([^()%]*\)[sdr]"  # configparser %(name)s
 )
 _WHOLE_REFERENCE = re.compile(r"\$[A-Z_][A-Z0-9_]*|@[A-Za-z0-9_.-]+@|\{[A-Za-z0-9+/]{8,}=*\}")
 """Whole values only: ``$DB_PASSWORD`` (Compose, shells), ``@db.password@`` (Maven
@@ -181,9 +187,12 @@ def is_reference(value: str) -> bool:
     """True when ``value`` holds no secret text of its own: it holds a reference, a
     placeholder or another tool's ciphertext (a placeholder's default is looked at by
     the caller)."""
-    stripped = value.strip()
-    if _WHOLE_REFERENCE.fullmatch(stripped):
+    if _WHOLE_REFERENCE.fullmatch(value.strip()) or any(m in value for m in _MARKERS):
         return True
+    for opening, closing in _PAIRS:
+        start = value.find(opening)
+        if start != -1 and value.find(closing, start + len(opening)) != -1:
+            return True
     return _REFERENCES.search(value) is not None or bool(_placeholders(value))
 
 
@@ -337,7 +346,7 @@ def _without_overlaps(found: list[Plaintext]) -> list[Plaintext]:
 
 # -- parts of a value ------------------------------------------------------------------
 
-_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([^/?#\s\"'<>]*)")
+_NETLOC = re.compile(r"[^/?#\s\"'<>]*")
 
 
 def _url_passwords(value: str) -> list[tuple[int, int]]:
@@ -345,15 +354,17 @@ def _url_passwords(value: str) -> list[tuple[int, int]]:
     to the first ``/?#``, the userinfo up to its last ``@``, the password after its first
     ``:``."""
     spans = []
-    for match in _URL.finditer(value):
-        netloc = match.group(1)
-        at = netloc.rfind("@")
-        colon = netloc.find(":", 0, at) if at > 0 else -1
-        if colon == -1:
-            continue
-        start, end = match.start(1) + colon + 1, match.start(1) + at
-        if start < end and not is_reference(value[start:end]):
-            spans.append((start, end))
+    position = value.find("://")
+    while position != -1:
+        netloc = _NETLOC.match(value, position + 3)
+        assert netloc is not None
+        at = value.rfind("@", netloc.start(), netloc.end())
+        colon = value.find(":", netloc.start(), at) if at != -1 else -1
+        if colon != -1:
+            start, end = colon + 1, at
+            if start < end and not is_reference(value[start:end]):
+                spans.append((start, end))
+        position = value.find("://", max(netloc.end(), position + 3))
     return spans
 
 
@@ -361,7 +372,7 @@ _CONNECTION_KEY = re.compile(
     r"(?:^|(?<=[;?&,\s]))(password|pwd|passwd|accountkey|sharedaccesskey)[ \t]*=[ \t]*",
     re.IGNORECASE,
 )
-_PAIR = re.compile(r"(?:^|[;?&,\s])[A-Za-z][A-Za-z0-9 _.-]*=")
+_PAIR = re.compile(r"[A-Za-z0-9_]=")
 
 
 def _connection_passwords(value: str) -> list[tuple[int, int]]:
