@@ -460,3 +460,13 @@ def test_detection_is_linear_in_the_value(unit: str) -> None:
 
     small = seconds(5_000)
     assert seconds(40_000) < max(1.5, 12 * small)
+
+
+def test_a_python_tag_is_still_refused_and_named_by_its_line(tmp_path: Path, ring: KeyRing) -> None:
+    """Local tags are read untagged; PyYAML's own python tags stay refused (no code runs),
+    and the error names the 1-based line."""
+    config = tmp_path / "evil.yml"
+    config.write_text('a: 1\nb: !!python/object/apply:os.system ["true"]\n')
+    with pytest.raises(Exception, match=r"evil.yml:2: does not parse") as info:
+        Vault(ring).load(config)
+    assert "os.system" not in str(info.value)

@@ -288,9 +288,8 @@ def _read_other(config: Path, format_name: str, text: str) -> Any:
     except VaultError:
         raise
     except Exception as exc:  # each reader's own error type
-        line = getattr(exc, "lineno", None) or getattr(
-            getattr(exc, "problem_mark", None), "line", None
-        )
+        mark = getattr(exc, "problem_mark", None)  # PyYAML's marks count lines from 0
+        line = getattr(exc, "lineno", None) or (mark.line + 1 if mark is not None else None)
         raise InputError(f"does not parse ({type(exc).__name__})", path=config, line=line) from None
 
 

@@ -384,7 +384,7 @@ def check(
             text = (
                 f"plaintext value under sensitive key '{key}'"
                 if part.whole
-                else f"plaintext secret inside the value of '{dotted(part.scalar.path)}'"
+                else f"plaintext secret '{key}' inside the value of '{dotted(part.scalar.path)}'"
             )
             findings.append(
                 Finding(str(config.path), part.scalar.line, "plaintext-secret", text, key=key)
