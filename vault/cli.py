@@ -545,13 +545,13 @@ def _public_ring(files: list[Path], kwargs: dict[str, Any]) -> Any:
 
 def _read_paths(
     files: tuple[str, ...], wso2_home: str | None, kwargs: dict[str, Any]
-) -> tuple[list[Path], bool]:
+) -> tuple[list[Path], bool, Any]:
     """The files list and check read: FILES, or a product home's stores (its keystore
-    then used unless one is named); and whether a keystore was named."""
+    then used unless one is named); whether a keystore was named; the product home."""
     explicit = bool(kwargs["keystore"] or os.environ.get("CIPHERTOOL_KEYSTORE"))
     home = _wso2.home_for(files, wso2_home, input_type=kwargs.get("input_type"))
     paths = _wso2.home_stores(home, kwargs) if home is not None else _config_paths(files)
-    return paths, explicit
+    return paths, explicit, home
 
 
 def _private_ring_if_any(files: list[Path], kwargs: dict[str, Any], explicit: bool) -> Any:
@@ -574,8 +574,9 @@ def _write_options(function: F) -> F:
         click.option(
             "--secrets",
             type=click.Path(dir_okay=False, path_type=Path),
-            help="Secret store for .properties, .env and .ini files "
-            "(default: cipher-text.properties beside each file).",
+            help="Secret store for .properties, .env, .ini and XML files, Compose files, "
+            "Kubernetes objects and multi-document YAML (default: cipher-text.properties "
+            "beside each file).",
         ),
         click.option(
             "--format",
@@ -721,7 +722,8 @@ def change(secret_alias: str, file: str | None, wso2_home: str | None, **kwargs:
 @click.option(
     "--secrets",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Secret store for .properties, .env and .ini files.",
+    help="Secret store for .properties, .env, .ini and XML files, Compose files, Kubernetes "
+    "objects and multi-document YAML (default: cipher-text.properties beside each).",
 )
 @click.option("--json", "as_json", is_flag=True, help="A JSON list.")
 @_input_type_option
@@ -743,11 +745,17 @@ def list_command(
 
     from .operations import Options, list_aliases
 
-    paths, explicit = _read_paths(files, wso2_home, kwargs)
+    paths, explicit, home = _read_paths(files, wso2_home, kwargs)
     options = Options(
         secrets, read_transformation=_read_transformation(kwargs), input_type=kwargs["input_type"]
     )
     infos = list_aliases(paths, _private_ring_if_any(paths, kwargs, explicit), options)
+    if home is not None:
+        from .operations.wso2_xml import xml_references
+
+        marks = xml_references(home)
+        for info in infos:
+            info.references.extend(marks.get(info.alias, []))
     if as_json:
         _echo(json.dumps([asdict(i) for i in infos], indent=2))
         return
@@ -769,7 +777,8 @@ def list_command(
 @click.option(
     "--secrets",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Secret store for .properties, .env and .ini files.",
+    help="Secret store for .properties, .env, .ini and XML files, Compose files, Kubernetes "
+    "objects and multi-document YAML (default: cipher-text.properties beside each).",
 )
 @click.option("--json", "as_json", is_flag=True, help="The findings as a JSON list.")
 @_input_type_option
@@ -788,7 +797,9 @@ def check(
     [plaintext] entries not yet encrypted, and ciphertexts no key decrypts.
 
     For CI and pre-commit. Without a keystore password, ciphertexts are not
-    test-decrypted (said on stderr); everything else is checked.
+    test-decrypted (said on stderr); everything else is checked. With
+    --wso2-home, also the product's XML (repository/conf/**/*.xml): password-like
+    values that cipher-tool.properties does not cover, with the line to add.
     """
     from dataclasses import asdict
 
@@ -797,12 +808,19 @@ def check(
     from .operations import check as run_check
     from .sensitive import SensitiveKeys
 
-    paths, explicit = _read_paths(files, wso2_home, kwargs)
+    paths, explicit, home = _read_paths(files, wso2_home, kwargs)
     options = Options(
         secrets, read_transformation=_read_transformation(kwargs), input_type=kwargs["input_type"]
     )
     ring = _private_ring_if_any(paths, kwargs, explicit)
-    findings = run_check(paths, ring, SensitiveKeys(keys), options)
+    sensitive = SensitiveKeys(keys)
+    findings = run_check(paths, ring, sensitive, options)
+    if home is not None:
+        from .operations.wso2_xml import check_xml
+
+        findings = sorted(
+            [*findings, *check_xml(home, sensitive)], key=lambda f: (f.file, f.line, f.kind)
+        )
     if as_json:
         _echo(json.dumps([asdict(f) for f in findings], indent=2))
     else:
@@ -928,7 +946,8 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
 @click.option(
     "--secrets",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Secret store for .properties, .env and .ini files.",
+    help="Secret store for .properties, .env, .ini and XML files, Compose files, Kubernetes "
+    "objects and multi-document YAML (default: cipher-text.properties beside each).",
 )
 @_input_type_option
 @_read_transformation_option
