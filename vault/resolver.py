@@ -35,6 +35,7 @@ from .store import (
     read_text,
     read_toml,
     store_file_for,
+    yaml_untagged,
 )
 
 _ANY = re.compile(r"\$(secret|env)\{([^}]*)\}")
@@ -278,8 +279,7 @@ def _read_other(config: Path, format_name: str, text: str) -> Any:
         if format_name == "yaml":
             import yaml
 
-            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-            documents = list(yaml.load_all(text, Loader=loader))
+            documents = list(yaml.load_all(text, Loader=_yaml_loader()))
             if len(documents) > 1:
                 return Documents(documents)
             return documents[0] if documents else None
@@ -301,10 +301,25 @@ def _read_other(config: Path, format_name: str, text: str) -> Any:
     except VaultError:
         raise
     except Exception as exc:  # each reader's own error type
-        line = getattr(exc, "lineno", None) or getattr(
-            getattr(exc, "problem_mark", None), "line", None
-        )
+        mark = getattr(exc, "problem_mark", None)  # PyYAML's marks count lines from 0
+        line = getattr(exc, "lineno", None) or (mark.line + 1 if mark is not None else None)
         raise InputError(f"does not parse ({type(exc).__name__})", path=config, line=line) from None
+
+
+_YAML_LOADER: list[Any] = []
+
+
+def _yaml_loader() -> Any:
+    """PyYAML's safe loader (the C one when there) that reads a node under a local tag it
+    does not know (``!vault |``, ``!Ref``) as the same node untagged, as the rewriter does."""
+    if not _YAML_LOADER:
+        import yaml
+
+        base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        loader: Any = type("_VaultYamlLoader", (base,), {})
+        loader.add_multi_constructor("!", yaml_untagged)
+        _YAML_LOADER.append(loader)
+    return _YAML_LOADER[0]
 
 
 class ConfigRead(NamedTuple):

@@ -114,6 +114,17 @@ def holds_reference(value: str) -> bool:
     return "$secret{" in value or "$env{" in value
 
 
+def yaml_untagged(loader: Any, _suffix: str, node: Any) -> Any:
+    """A YAML node under a local tag no safe loader knows (Ansible's ``!vault``,
+    CloudFormation's ``!Ref``, Home Assistant's ``!secret``) read as the same node
+    untagged: a multi-constructor for ``"!"``, shared by the resolver and the rewriter."""
+    if node.id == "scalar":
+        return loader.construct_scalar(node)
+    if node.id == "sequence":
+        return loader.construct_sequence(node, deep=True)
+    return loader.construct_mapping(node, deep=True)
+
+
 class Documents(list[Any]):
     """The documents of a multi-document YAML file (``---``), in order."""
 
