@@ -33,6 +33,8 @@ class Option(NamedTuple):
     folder: bool = False
     """A folder path (click.Path(file_okay=False))."""
     choices: tuple[str, ...] = ()
+    case_insensitive: bool = False
+    """A choice matched case-insensitively (the value is then the choice's own spelling)."""
     default: str | None = None
 
 
@@ -116,6 +118,23 @@ OUTPUT = Option(
     choices=("json", "env"),
     default="json",
 )
+OUTPUT_DIR = Option(
+    ("--output-dir",),
+    "output_dir",
+    "Write each secret FILE refers to as DIR/ALIAS instead (the value alone, 0400; "
+    "DIR 0700), replacing the previous set atomically.",
+    metavar="DIR",
+)
+INPUT_TYPES = ("toml", "yaml", "json", "ini", "properties", "dotenv", "xml")
+"""--input-type's names (vault.store.INPUT_TYPES, which the start-up path need not import)."""
+INPUT_TYPE = Option(
+    ("--input-type",),
+    "input_type",
+    "The FILES' format whatever their names (.conf, .cfg, no extension): "
+    "toml, yaml, json, ini, properties, dotenv or xml. Default: from each name.",
+    choices=INPUT_TYPES,
+    case_insensitive=True,
+)
 ENV_PREFIX = Option(
     ("--env-prefix",),
     "env_prefix",
@@ -127,6 +146,7 @@ ENV_PREFIX = Option(
 KEYSTORE_OPTIONS = (KEYSTORE, STORETYPE, ALIAS)
 PASSWORD_OPTIONS = (STOREPASS_FILE, STOREPASS_ENV, KEYPASS_FILE, KEYPASS_ENV)
 _RUNTIME = (
+    INPUT_TYPE,
     READ_TRANSFORMATION,
     *KEYSTORE_OPTIONS,
     *PASSWORD_OPTIONS,
@@ -134,7 +154,7 @@ _RUNTIME = (
     WSO2_HOME,
     VERBOSE,
 )
-RESOLVE = (OUTPUT, ENV_PREFIX, *_RUNTIME)
+RESOLVE = (OUTPUT, ENV_PREFIX, OUTPUT_DIR, *_RUNTIME)
 EXEC = (ENV_PREFIX, *_RUNTIME)
 RUNTIME_COMMANDS: Mapping[str, Sequence[Option]] = {"resolve": RESOLVE, "exec": EXEC}
 
@@ -235,6 +255,8 @@ def parse(args: Sequence[str]) -> Parsed:
                 raise NotPlain
             value = rest[i]
             i += 1
+        if option.case_insensitive:
+            value = value.lower()
         if option.choices and value not in option.choices:
             raise NotPlain
         if (option.file and not _plain_file(value)) or (option.folder and not _plain_folder(value)):

@@ -90,6 +90,11 @@ def exit_code_for(exc: BaseException) -> int:
         return 130
     if isinstance(exc, BrokenPipeError):
         return EXIT_BAD_INPUT
+    if isinstance(exc, RecursionError | MemoryError):
+        # Each reader names the file it refuses; this is the last line of defence.
+        what = "nested too deeply" if isinstance(exc, RecursionError) else "too large"
+        _say(f"ciphertool: error: an input is {what} to read; refused")
+        return EXIT_BAD_INPUT
     _say(f"ciphertool: internal error ({type(exc).__name__}); please report it")
     return 70
 
@@ -146,25 +151,26 @@ def vault_for(
     return Vault(ring, transformation=transformation)
 
 
-def _is_dotenv(path: Path) -> bool:
-    return path.name == ".env" or path.suffix == ".env" or path.name.startswith(".env.")
-
-
 def exports(
-    files: Sequence[Path], vault: Vault, prefix: str, secrets: str | None = None
+    files: Sequence[Path],
+    vault: Vault,
+    prefix: str,
+    secrets: str | None = None,
+    input_type: str | None = None,
 ) -> dict[str, str]:
     """What exec exports, once every reference of every file has resolved (a reference
     no store answers fails the run): the aliases the files refer to, every alias of a
     store written inside one of them, and a .env file's own variables, resolved."""
     from .resolver import env_name
+    from .store import config_format
 
     exported: dict[str, str] = {}
     for path in files:
-        data, resolver = vault.resolver(path, secrets)
+        data, resolver = vault.resolver(path, secrets, input_type=input_type)
         resolved = resolver.resolve(data)
         for alias in resolver.exported(data):
             exported[env_name(alias, prefix)] = resolver.secret(alias).reveal()
-        if _is_dotenv(path) and isinstance(resolved, dict):
+        if config_format(path, input_type) == "env" and isinstance(resolved, dict):
             for key, value in resolved.items():
                 exported[prefix + key] = value
     return exported
@@ -182,20 +188,29 @@ def resolve(files: Sequence[str], given: Given) -> None:
             "resolve needs one FILE (or --wso2-home DIR, or a product home as the current folder)"
         )
     path = Path(files[0])
+    secrets = given.text("secrets")
+    input_type = given.text("input_type")
+    output_dir = given.text("output_dir")
+    if output_dir is not None and given.text("output") != "json":
+        raise UsageError(
+            f"--output {given.text('output')} prints; --output-dir writes files: choose one"
+        )
     _log.debug("vault.cli", "resolve %s", path)
     vault = vault_for([path], given, home)
-    secrets = given.text("secrets")
+    if output_dir is not None:
+        vault.write_dir(path, output_dir, secrets, input_type=input_type)
+        return
     out = sys.stdout
     if given.text("output") == "env":
         import shlex
 
-        exported = exports([path], vault, given.text("env_prefix") or "", secrets)
+        exported = exports([path], vault, given.text("env_prefix") or "", secrets, input_type)
         for name, value in sorted(exported.items()):
             out.write(f"{name}={shlex.quote(value)}\n")
     else:
         import json
 
-        data = vault.load(path, secrets)
+        data = vault.load(path, secrets, input_type=input_type)
         if isinstance(data, str):  # an XML config: itself, resolved
             out.write(data)
         else:
@@ -218,7 +233,13 @@ def exec_command(files: Sequence[str], argv: Sequence[str] | None, given: Given)
     _log.debug("vault.cli", "exec %s: %s", ", ".join(files), argv[0])
     vault = vault_for(paths, given, home)
     environment = dict(os.environ)
-    exported = exports(paths, vault, given.text("env_prefix") or "", given.text("secrets"))
+    exported = exports(
+        paths,
+        vault,
+        given.text("env_prefix") or "",
+        given.text("secrets"),
+        given.text("input_type"),
+    )
     _log.debug("vault.cli", "exec: %d variable(s): %s", len(exported), ", ".join(sorted(exported)))
     environment.update(exported)
     sys.stdout.flush()
@@ -245,6 +266,9 @@ def _fast(args: list[str]) -> tuple[bool, Callable[[], None]]:
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """``ciphertool``: resolve and exec straight away, everything else through click."""
+    from ._nodump import make_non_dumpable
+
+    make_non_dumpable()
     args = list(sys.argv[1:] if argv is None else argv)
     if args == ["--version"]:
         from . import __version__

@@ -16,24 +16,27 @@ from __future__ import annotations
 import os
 import re
 from _thread import LockType, allocate_lock
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from . import _log
 from .cipher import KeyRing, envelope_kind
-from .errors import InputError, KeyTroubleError, VaultError
+from .errors import InputError, KeyTroubleError, UsageError, VaultError
 from .passwords import PasswordOptions
 from .secret import Secret
 from .store import (
     REFERENCE,
+    Documents,
     checked_transformation,
+    config_format,
     configured_transformation,
-    detect_format,
     is_plaintext_entry,
+    own_schema,
     read_text,
     read_toml,
     store_file_for,
+    yaml_untagged,
 )
 
 _ANY = re.compile(r"\$(secret|env)\{([^}]*)\}")
@@ -89,7 +92,7 @@ class Resolver:
     def check_references(self, data: Any) -> None:
         """Every alias ``data`` refers to is in the store (nothing decrypted); else a
         :class:`ResolveError`, as resolving it would raise."""
-        for alias in referenced(data):
+        for alias in references_in(data):
             if alias not in self._store:
                 raise ResolveError(
                     f"unknown alias '{alias}' (not in the secret store)",
@@ -102,7 +105,7 @@ class Resolver:
         only those ``data`` refers to (what exec and ``--output env`` hand out)."""
         if not self.shared:
             return self.aliases
-        wanted = set(referenced(data))
+        wanted = set(references_in(data))
         return [alias for alias in self._store if alias in wanted]
 
     def secret(self, alias: str) -> Secret:
@@ -116,6 +119,12 @@ class Resolver:
             if alias not in self._cache:
                 self._cache[alias] = self._decrypt(alias, [])
             return self._cache[alias]
+
+    def asked(self) -> dict[str, Secret]:
+        """Every alias asked for so far (by :meth:`secret`, :meth:`text`,
+        :meth:`resolve`), in order, with its value: after :meth:`resolve` of a config's
+        data, the aliases the config refers to (not those they refer to in turn)."""
+        return dict(self._cache)
 
     def _decrypt(self, alias: str, chain: list[str]) -> Secret:
         if alias in chain:
@@ -177,17 +186,20 @@ class Resolver:
 
         return _ANY.sub(substitute, value)
 
-    def resolve(self, data: Any) -> Any:
+    def resolve(self, data: Any, mark: Callable[[str], str] | None = None) -> Any:
         """A copy of ``data`` (dicts, lists, scalars) with every string resolved; for an
-        XML config, its text with every reference replaced (see :meth:`xml`)."""
+        XML config, its text with every reference replaced (see :meth:`xml`). ``mark``,
+        when given, is applied to each string that held a ``$secret{}`` reference."""
         if isinstance(data, XmlSource):
             return self.xml(data)
         if isinstance(data, str):
+            if mark is not None and "$secret{" in data:
+                return mark(self.text(data))
             return self.text(data)
         if isinstance(data, dict):
-            return {key: self.resolve(value) for key, value in data.items()}
+            return {key: self.resolve(value, mark) for key, value in data.items()}
         if isinstance(data, list):
-            return [self.resolve(value) for value in data]
+            return [self.resolve(value, mark) for value in data]
         return data
 
     def xml(self, source: XmlSource) -> str:
@@ -250,7 +262,7 @@ class LazySecrets(Mapping[str, Secret]):
         return f"LazySecrets({self._aliases})"
 
 
-def referenced(data: Any) -> list[str]:
+def references_in(data: Any) -> list[str]:
     """Every alias ``data`` refers to, once each, in order: ``$secret{}`` in its strings
     (an XML config: in its text, and its elements marked ``svns:secretAlias``)."""
     found: dict[str, None] = {}
@@ -316,6 +328,10 @@ def read_text_as_runtime(path: Path, format_name: str, text: str) -> Any:
             from .formats.toml import parse_error
 
             raise parse_error(exc, path) from None
+        except RecursionError:
+            from .formats.toml import TOO_DEEP
+
+            raise InputError(TOO_DEEP, path=path) from None
     if format_name == "xml":
         from .formats import parse
 
@@ -324,13 +340,16 @@ def read_text_as_runtime(path: Path, format_name: str, text: str) -> Any:
 
 
 def _read_other(config: Path, format_name: str, text: str) -> Any:
-    """YAML, JSON, INI, .properties or .env as plain data."""
+    """YAML, JSON, INI, .properties or .env as plain data. A YAML file of several
+    documents is their :class:`~vault.store.Documents` list."""
     try:
         if format_name == "yaml":
             import yaml
 
-            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-            return yaml.load(text, Loader=loader)
+            documents = list(yaml.load_all(text, Loader=_yaml_loader()))
+            if len(documents) > 1:
+                return Documents(documents)
+            return documents[0] if documents else None
         if format_name == "json":
             import json
 
@@ -364,7 +383,7 @@ def _parse_error(config: Path, format_name: str, text: str, exc: Exception) -> V
         return error
     except Exception:  # an adapter's own bug: the reader's words below
         pass
-    mark = getattr(exc, "problem_mark", None)
+    mark = getattr(exc, "problem_mark", None)  # PyYAML's marks count lines from 0
     line = getattr(exc, "lineno", None) or (mark.line + 1 if mark is not None else None)
     column = getattr(exc, "colno", None) or (mark.column + 1 if mark is not None else None)
     problem = getattr(exc, "problem", None) or getattr(exc, "msg", None)
@@ -373,6 +392,22 @@ def _parse_error(config: Path, format_name: str, text: str, exc: Exception) -> V
     if isinstance(problem, str):
         why = f"{where}{problem}"
     return InputError(why, path=config, line=line)
+
+
+_YAML_LOADER: list[Any] = []
+
+
+def _yaml_loader() -> Any:
+    """PyYAML's safe loader (the C one when there) that reads a node under a local tag it
+    does not know (``!vault |``, ``!Ref``) as the same node untagged, as the rewriter does."""
+    if not _YAML_LOADER:
+        import yaml
+
+        base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        loader: Any = type("_VaultYamlLoader", (base,), {})
+        loader.add_multi_constructor("!", yaml_untagged)
+        _YAML_LOADER.append(loader)
+    return _YAML_LOADER[0]
 
 
 class ConfigRead(NamedTuple):
@@ -387,11 +422,15 @@ class ConfigRead(NamedTuple):
 
 
 def read_config(
-    path: str | os.PathLike[str], secrets: str | os.PathLike[str] | None = None
+    path: str | os.PathLike[str],
+    secrets: str | os.PathLike[str] | None = None,
+    input_type: str | None = None,
 ) -> ConfigRead:
-    """The config's data, its secret store, and the transformation it sets, if any."""
+    """The config's data, its secret store, and the transformation it sets, if any.
+    The format comes from the file's name, or from ``input_type`` (``toml``, ``yaml``,
+    ``json``, ``ini``, ``properties``, ``dotenv``, ``xml``) when given."""
     config = Path(path)
-    format_name = detect_format(config)
+    format_name = config_format(config, input_type)
     store: dict[str, StoreEntry] = {}
     shared = False
     data: Any
@@ -403,6 +442,7 @@ def read_config(
         data = _read_other(config, format_name, read_text(config))
     configured = configured_transformation(data if format_name == "toml" else None, None)
     inline = format_name in ("toml", "yaml", "json") and secrets is None
+    inline = inline and own_schema(data) is None
     if inline and isinstance(data, dict) and isinstance(data.get("secrets"), dict):
         table = data["secrets"]
         data = {key: value for key, value in data.items() if key != "secrets"}
@@ -410,7 +450,9 @@ def read_config(
             if isinstance(value, str):
                 store[alias] = StoreEntry(value, str(config))
     elif not inline:
-        store_file = store_file_for(config, format_name, Path(secrets) if secrets else None)
+        store_file = store_file_for(
+            config, format_name, Path(secrets) if secrets else None, inline=False
+        )
         shared = not _same_file(store_file, config)
         if secrets is not None and not store_file.is_file():
             raise InputError("no such secret store file", path=store_file)
@@ -489,10 +531,15 @@ class Vault:
         return cls(ring, environ=environ, transformation=transformation)
 
     def resolver(
-        self, path: str | os.PathLike[str], secrets: str | os.PathLike[str] | None = None
+        self,
+        path: str | os.PathLike[str],
+        secrets: str | os.PathLike[str] | None = None,
+        *,
+        input_type: str | None = None,
     ) -> tuple[Any, Resolver]:
-        """The config's data (unresolved) and a resolver for its store."""
-        data, store, configured, shared = read_config(path, secrets)
+        """The config's data (unresolved) and a resolver for its store; ``input_type``
+        names the config's format when its name does not (see :func:`read_config`)."""
+        data, store, configured, shared = read_config(path, secrets, input_type)
         transformation, where = self._transformation, None
         if transformation is None and configured is not None:
             transformation, where = checked_transformation(configured, path)
@@ -508,21 +555,32 @@ class Vault:
         return data, resolver
 
     def load(
-        self, path: str | os.PathLike[str], secrets: str | os.PathLike[str] | None = None
+        self,
+        path: str | os.PathLike[str],
+        secrets: str | os.PathLike[str] | None = None,
+        *,
+        input_type: str | None = None,
+        mark: Callable[[str], str] | None = None,
     ) -> Any:
-        """The config as plain data with every ``$secret{}`` and ``$env{}`` resolved."""
-        data, resolver = self.resolver(path, secrets)
-        return resolver.resolve(data)
+        """The config as plain data with every ``$secret{}`` and ``$env{}`` resolved; a
+        multi-document YAML file gives a list, one element per document (``mark``: see
+        :meth:`Resolver.resolve`)."""
+        data, resolver = self.resolver(path, secrets, input_type=input_type)
+        return resolver.resolve(data, mark)
 
     def secrets(
-        self, path: str | os.PathLike[str], secrets: str | os.PathLike[str] | None = None
+        self,
+        path: str | os.PathLike[str],
+        secrets: str | os.PathLike[str] | None = None,
+        *,
+        input_type: str | None = None,
     ) -> LazySecrets:
         """The config's aliases as a mapping that decrypts each on first access, once: its
         store's, or of a store beside it (cipher-text.properties) those it refers to.
 
         Fails closed as :meth:`load` does: a reference to an alias no store holds is a
         :class:`ResolveError` here, before any secret is used."""
-        data, resolver = self.resolver(path, secrets)
+        data, resolver = self.resolver(path, secrets, input_type=input_type)
         resolver.check_references(data)
         return LazySecrets(resolver, resolver.exported(data))
 
@@ -531,9 +589,45 @@ class Vault:
         path: str | os.PathLike[str],
         alias: str,
         secrets: str | os.PathLike[str] | None = None,
+        *,
+        input_type: str | None = None,
     ) -> Secret:
         """One alias of the config's store."""
-        return self.resolver(path, secrets)[1].secret(alias)
+        return self.resolver(path, secrets, input_type=input_type)[1].secret(alias)
+
+    def referenced(
+        self,
+        path: str | os.PathLike[str],
+        secrets: str | os.PathLike[str] | None = None,
+        *,
+        input_type: str | None = None,
+    ) -> dict[str, Secret]:
+        """Each alias the config refers to, with its value. The whole document is
+        resolved first, so anything in it that cannot be fails before a value is
+        handed out."""
+        data, resolver = self.resolver(path, secrets, input_type=input_type)
+        resolver.resolve(data)
+        return resolver.asked()
+
+    def write_dir(
+        self,
+        path: str | os.PathLike[str],
+        directory: str | os.PathLike[str],
+        secrets: str | os.PathLike[str] | None = None,
+        *,
+        input_type: str | None = None,
+    ) -> list[str]:
+        """Write each secret the config refers to as ``directory/ALIAS`` (the value alone,
+        0400, the folder 0700), replacing the previous set atomically (see
+        :mod:`vault.secretdir`); the aliases written. Nothing is written when any
+        reference fails."""
+        from .secretdir import check_file_name, publish
+
+        values = self.referenced(path, secrets, input_type=input_type)
+        for alias in values:
+            check_file_name(alias, path)
+        publish(directory, values)
+        return list(values)
 
 
 def load_config(
@@ -541,13 +635,19 @@ def load_config(
     *,
     secrets: str | os.PathLike[str] | None = None,
     wso2_home: str | os.PathLike[str] | None = None,
+    input_type: str | None = None,
+    format: str | None = None,
     **open_args: Any,
 ) -> Any:
     """Open the key ring (see :meth:`Vault.open`; the config's own keystore table counts,
     a product home's as the product reads it) and load ``path`` with every reference
     resolved. ``secrets``: the store of a .properties, .env, .ini or .xml config, as
     ``--secrets``; ``wso2_home``: a product home, whose deployment.toml is the default
-    ``path``."""
+    ``path``; ``input_type`` (or ``format``, the same) names the config's format when
+    its name does not: ``toml``, ``yaml``, ``json``, ``ini``, ``properties``, ``dotenv``
+    or ``xml``."""
+    if input_type is not None and format is not None and input_type != format:
+        raise UsageError(f"input_type '{input_type}' and format '{format}' disagree")
     if wso2_home is not None:
         from .wso2 import ProductHome
 
@@ -558,7 +658,16 @@ def load_config(
     if path is None:
         raise TypeError("load_config() needs a path or wso2_home")
     open_args.setdefault("config", path)
-    return Vault.open(**open_args).load(path, secrets)
+    return Vault.open(**open_args).load(path, secrets, input_type=input_type or format)
+
+
+def write_secret_dir(
+    path: str | os.PathLike[str], directory: str | os.PathLike[str], **open_args: Any
+) -> list[str]:
+    """Open the key ring as :func:`load_config` does and write the secrets ``path``
+    refers to into ``directory``, one file each (see :meth:`Vault.write_dir`)."""
+    open_args.setdefault("config", path)
+    return Vault.open(**open_args).write_dir(path, directory)
 
 
 __all__ = [
@@ -571,4 +680,5 @@ __all__ = [
     "env_name",
     "load_config",
     "read_config",
+    "write_secret_dir",
 ]
