@@ -118,9 +118,7 @@ def product_home(given: Given, files: Sequence[str]) -> ProductHome | None:
     return ProductHome.at(folder) if folder is not None else detect_home(Path.cwd())
 
 
-def vault_for(
-    files: Sequence[Path], given: Given, home: ProductHome | None = None, *, consume: bool = True
-) -> Vault:
+def vault_for(files: Sequence[Path], given: Given, home: ProductHome | None = None) -> Vault:
     """The key ring the command line names (or the environment, or the first TOML
     config's keystore table, or the product home's keystore), ready to resolve ``files``."""
     from .cipher import canonical_transformation
@@ -147,7 +145,7 @@ def vault_for(
         given.text("keypass_file"),
         given.text("keypass_env"),
     )
-    ring = open_key_ring(spec, passwords, need_private=True, consume_tmp=consume)
+    ring = open_key_ring(spec, passwords, need_private=True)
     return Vault(ring, transformation=transformation)
 
 
