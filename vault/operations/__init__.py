@@ -378,6 +378,10 @@ def check(
         for scalar in config.document.scalars():
             if _in_store(config, scalar):
                 continue
+            misplaced = _misplaced_entry(config, scalar, store)
+            if misplaced is not None:
+                findings.append(misplaced)
+                continue
             if sensitive(scalar.path) and _plaintext(scalar):
                 key = dotted(scalar.path)
                 findings.append(
@@ -418,6 +422,37 @@ def check(
                 findings.append(Finding(str(store.path), scalar.line, kind, message, alias=alias))
     findings.sort(key=lambda f: (f.file, f.line, f.kind))
     return findings
+
+
+def _misplaced_entry(config: ConfigFile, scalar: Scalar, store: ConfigFile) -> Finding | None:
+    """A ``secrets.ALIAS`` entry (``[plaintext]`` or a ciphertext, as an earlier ciphertool
+    wrote them) in a file whose store is beside it: nothing reads it there."""
+    schema = config.document.own_schema
+    if schema is None or len(scalar.path) != 2 or scalar.path[0] != "secrets":
+        return None
+    value = scalar.value.strip()
+    if not scalar.is_string or not (is_plaintext_entry(value) or _is_ciphertext(value)):
+        return None
+    alias = str(scalar.path[1])
+    return Finding(
+        str(config.path),
+        scalar.line,
+        "misplaced-store",
+        f"'secrets.{alias}' is a secret store entry, but {schema} keeps its store in "
+        f"{store.path.name} beside it: nothing reads it here; move it there",
+        alias=alias,
+    )
+
+
+def _is_ciphertext(value: str) -> bool:
+    """Base64 of an RSA block at least (88 characters: RSA-512) or of an envelope."""
+    if len(value) < 88:
+        return False
+    try:
+        envelope_kind(value)
+    except VaultError:
+        return False
+    return True
 
 
 def _plaintext(scalar: Scalar) -> bool:
