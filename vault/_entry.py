@@ -46,6 +46,7 @@ _OPTIONS = {
         "--output": "output",
         "-o": "output",
         "--env-prefix": "env_prefix",
+        "--output-dir": "output_dir",
         "--input-type": "input_type",
     },
     "exec": {**_KEYSTORE_OPTIONS, "--env-prefix": "env_prefix", "--input-type": "input_type"},
@@ -104,6 +105,11 @@ def exit_code_for(exc: BaseException) -> int:
         return 130
     if isinstance(exc, BrokenPipeError):
         return EXIT_BAD_INPUT
+    if isinstance(exc, RecursionError | MemoryError):
+        # Each reader names the file it refuses; this is the last line of defence.
+        what = "nested too deeply" if isinstance(exc, RecursionError) else "too large"
+        _say(f"ciphertool: error: an input is {what} to read; refused")
+        return EXIT_BAD_INPUT
     _say(f"ciphertool: internal error ({type(exc).__name__}); please report it")
     return 70
 
@@ -158,11 +164,22 @@ def exports(
     return exported
 
 
-def resolve(file: str, output: str, env_prefix: str, options: Mapping[str, str | None]) -> None:
+def resolve(
+    file: str,
+    output: str,
+    env_prefix: str,
+    options: Mapping[str, str | None],
+    output_dir: str | None = None,
+) -> None:
     """The body of ``ciphertool resolve``."""
+    if output_dir is not None and output != "json":
+        raise UsageError(f"--output {output} prints; --output-dir writes files: choose one")
     paths = [Path(file)]
     vault = vault_for(paths, options)
     input_type = options.get("input_type")
+    if output_dir is not None:
+        vault.write_dir(paths[0], output_dir, input_type=input_type)
+        return
     out = sys.stdout
     if output == "json":
         import json
@@ -257,6 +274,7 @@ def _parse(args: list[str]) -> tuple[bool, Callable[[], None]]:
             raise _NotMine
     output = values.pop("output", "json")
     env_prefix = values.pop("env_prefix", "")
+    output_dir = values.pop("output_dir", None)
     if output not in OUTPUTS:
         raise _NotMine
     if "input_type" in values:
@@ -267,7 +285,7 @@ def _parse(args: list[str]) -> tuple[bool, Callable[[], None]]:
         if len(positional) != 1 or not _plain_file(positional[0]):
             raise _NotMine
         file = positional[0]
-        return verbose, lambda: resolve(file, output, env_prefix, values)
+        return verbose, lambda: resolve(file, output, env_prefix, values, output_dir)
     if not positional:
         raise _NotMine
     return verbose, lambda: exec_command(positional, env_prefix, values)
@@ -275,6 +293,9 @@ def _parse(args: list[str]) -> tuple[bool, Callable[[], None]]:
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """``ciphertool``: resolve and exec straight away, everything else through click."""
+    from ._nodump import make_non_dumpable
+
+    make_non_dumpable()
     args = list(sys.argv[1:] if argv is None else argv)
     if args == ["--version"]:
         from . import __version__

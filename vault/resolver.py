@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import re
 from _thread import LockType, allocate_lock
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -35,6 +35,7 @@ from .store import (
     read_text,
     read_toml,
     store_file_for,
+    yaml_untagged,
 )
 
 _ANY = re.compile(r"\$(secret|env)\{([^}]*)\}")
@@ -95,6 +96,12 @@ class Resolver:
                 self._cache[alias] = self._decrypt(alias, [])
             return self._cache[alias]
 
+    def asked(self) -> dict[str, Secret]:
+        """Every alias asked for so far (by :meth:`secret`, :meth:`text`,
+        :meth:`resolve`), in order, with its value: after :meth:`resolve` of a config's
+        data, the aliases the config refers to (not those they refer to in turn)."""
+        return dict(self._cache)
+
     def _decrypt(self, alias: str, chain: list[str]) -> Secret:
         if alias in chain:
             cycle = " -> ".join([*chain, alias])
@@ -146,17 +153,20 @@ class Resolver:
 
         return _ANY.sub(substitute, value)
 
-    def resolve(self, data: Any) -> Any:
+    def resolve(self, data: Any, mark: Callable[[str], str] | None = None) -> Any:
         """A copy of ``data`` (dicts, lists, scalars) with every string resolved; for an
-        XML config, its text with every reference replaced (see :meth:`xml`)."""
+        XML config, its text with every reference replaced (see :meth:`xml`). ``mark``,
+        when given, is applied to each string that held a ``$secret{}`` reference."""
         if isinstance(data, XmlSource):
             return self.xml(data)
         if isinstance(data, str):
+            if mark is not None and "$secret{" in data:
+                return mark(self.text(data))
             return self.text(data)
         if isinstance(data, dict):
-            return {key: self.resolve(value) for key, value in data.items()}
+            return {key: self.resolve(value, mark) for key, value in data.items()}
         if isinstance(data, list):
-            return [self.resolve(value) for value in data]
+            return [self.resolve(value, mark) for value in data]
         return data
 
     def xml(self, source: XmlSource) -> str:
@@ -251,6 +261,10 @@ def read_text_as_runtime(path: Path, format_name: str, text: str) -> Any:
             from .formats.toml import parse_error
 
             raise parse_error(exc, path) from None
+        except RecursionError:
+            from .formats.toml import TOO_DEEP
+
+            raise InputError(TOO_DEEP, path=path) from None
     if format_name == "xml":
         from .formats import parse
 
@@ -265,8 +279,7 @@ def _read_other(config: Path, format_name: str, text: str) -> Any:
         if format_name == "yaml":
             import yaml
 
-            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-            documents = list(yaml.load_all(text, Loader=loader))
+            documents = list(yaml.load_all(text, Loader=_yaml_loader()))
             if len(documents) > 1:
                 return Documents(documents)
             return documents[0] if documents else None
@@ -288,10 +301,25 @@ def _read_other(config: Path, format_name: str, text: str) -> Any:
     except VaultError:
         raise
     except Exception as exc:  # each reader's own error type
-        line = getattr(exc, "lineno", None) or getattr(
-            getattr(exc, "problem_mark", None), "line", None
-        )
+        mark = getattr(exc, "problem_mark", None)  # PyYAML's marks count lines from 0
+        line = getattr(exc, "lineno", None) or (mark.line + 1 if mark is not None else None)
         raise InputError(f"does not parse ({type(exc).__name__})", path=config, line=line) from None
+
+
+_YAML_LOADER: list[Any] = []
+
+
+def _yaml_loader() -> Any:
+    """PyYAML's safe loader (the C one when there) that reads a node under a local tag it
+    does not know (``!vault |``, ``!Ref``) as the same node untagged, as the rewriter does."""
+    if not _YAML_LOADER:
+        import yaml
+
+        base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        loader: Any = type("_VaultYamlLoader", (base,), {})
+        loader.add_multi_constructor("!", yaml_untagged)
+        _YAML_LOADER.append(loader)
+    return _YAML_LOADER[0]
 
 
 class ConfigRead(NamedTuple):
@@ -429,11 +457,13 @@ class Vault:
         secrets: str | os.PathLike[str] | None = None,
         *,
         input_type: str | None = None,
+        mark: Callable[[str], str] | None = None,
     ) -> Any:
         """The config as plain data with every ``$secret{}`` and ``$env{}`` resolved; a
-        multi-document YAML file gives a list, one element per document."""
+        multi-document YAML file gives a list, one element per document (``mark``: see
+        :meth:`Resolver.resolve`)."""
         data, resolver = self.resolver(path, secrets, input_type=input_type)
-        return resolver.resolve(data)
+        return resolver.resolve(data, mark)
 
     def secrets(
         self,
@@ -450,6 +480,40 @@ class Vault:
     ) -> Secret:
         """One alias of the config's store."""
         return self.resolver(path, input_type=input_type)[1].secret(alias)
+
+    def referenced(
+        self,
+        path: str | os.PathLike[str],
+        secrets: str | os.PathLike[str] | None = None,
+        *,
+        input_type: str | None = None,
+    ) -> dict[str, Secret]:
+        """Each alias the config refers to, with its value. The whole document is
+        resolved first, so anything in it that cannot be fails before a value is
+        handed out."""
+        data, resolver = self.resolver(path, secrets, input_type=input_type)
+        resolver.resolve(data)
+        return resolver.asked()
+
+    def write_dir(
+        self,
+        path: str | os.PathLike[str],
+        directory: str | os.PathLike[str],
+        secrets: str | os.PathLike[str] | None = None,
+        *,
+        input_type: str | None = None,
+    ) -> list[str]:
+        """Write each secret the config refers to as ``directory/ALIAS`` (the value alone,
+        0400, the folder 0700), replacing the previous set atomically (see
+        :mod:`vault.secretdir`); the aliases written. Nothing is written when any
+        reference fails."""
+        from .secretdir import check_file_name, publish
+
+        values = self.referenced(path, secrets, input_type=input_type)
+        for alias in values:
+            check_file_name(alias, path)
+        publish(directory, values)
+        return list(values)
 
 
 def load_config(
@@ -469,6 +533,15 @@ def load_config(
     return Vault.open(**open_args).load(path, input_type=input_type or format)
 
 
+def write_secret_dir(
+    path: str | os.PathLike[str], directory: str | os.PathLike[str], **open_args: Any
+) -> list[str]:
+    """Open the key ring as :func:`load_config` does and write the secrets ``path``
+    refers to into ``directory``, one file each (see :meth:`Vault.write_dir`)."""
+    open_args.setdefault("config", path)
+    return Vault.open(**open_args).write_dir(path, directory)
+
+
 __all__ = [
     "LazySecrets",
     "ResolveError",
@@ -479,4 +552,5 @@ __all__ = [
     "env_name",
     "load_config",
     "read_config",
+    "write_secret_dir",
 ]

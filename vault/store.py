@@ -25,6 +25,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ._bounded import CONFIG_LIMIT, read_bounded
 from .errors import InputError, UsageError
 
 REFERENCE = re.compile(r"\$secret\{([A-Za-z0-9_.-]+)\}")
@@ -113,6 +114,17 @@ def holds_reference(value: str) -> bool:
     return "$secret{" in value or "$env{" in value
 
 
+def yaml_untagged(loader: Any, _suffix: str, node: Any) -> Any:
+    """A YAML node under a local tag no safe loader knows (Ansible's ``!vault``,
+    CloudFormation's ``!Ref``, Home Assistant's ``!secret``) read as the same node
+    untagged: a multi-constructor for ``"!"``, shared by the resolver and the rewriter."""
+    if node.id == "scalar":
+        return loader.construct_scalar(node)
+    if node.id == "sequence":
+        return loader.construct_sequence(node, deep=True)
+    return loader.construct_mapping(node, deep=True)
+
+
 class Documents(list[Any]):
     """The documents of a multi-document YAML file (``---``), in order."""
 
@@ -179,6 +191,10 @@ def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
         from .formats.toml import parse_error
 
         raise parse_error(exc, path) from None
+    except RecursionError:
+        from .formats.toml import TOO_DEEP
+
+        raise InputError(TOO_DEEP, path=path) from None
     except UnicodeDecodeError as exc:
         line = exc.object[: exc.start].count(b"\n") + 1
         raise InputError("not UTF-8 (a TOML file must be)", path=path, line=line) from None
@@ -189,8 +205,7 @@ def _parse_toml(path: str, inode: int, mtime_ns: int, size: int) -> dict[str, An
     """Keyed on inode, mtime and size too: an atomic rewrite (a new inode) is never missed."""
     import tomllib
 
-    with open(path, "rb") as handle:
-        text = handle.read().decode()
+    text = read_config_bytes(path).decode()
     try:
         return tomllib.loads(literal_base64_strings(text))
     except tomllib.TOMLDecodeError:
@@ -282,14 +297,17 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     )
 
 
-def read_text(path: Path) -> str:
-    """A config's text: UTF-8, else latin-1 (as Java reads .properties)."""
+def read_config_bytes(path: str | os.PathLike[str]) -> bytes:
+    """A config's bytes: a regular file, read up to a bound (a FIFO or device is refused)."""
     try:
-        data = path.read_bytes()
+        return read_bounded(path, CONFIG_LIMIT, "config file")
     except FileNotFoundError:
         raise InputError("no such file", path=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path=path) from None
+
+
+def read_text(path: Path) -> str:
+    """A config's text: UTF-8, else latin-1 (as Java reads .properties)."""
+    data = read_config_bytes(path)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

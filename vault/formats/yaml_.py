@@ -31,7 +31,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ..errors import InputError
-from ..store import Documents, own_schema
+from ..store import Documents, own_schema, yaml_untagged
 from ._base import Document, Edit, KeyPath, ParseError, PathPart, Scalar
 
 _STR = "tag:yaml.org,2002:str"
@@ -101,7 +101,10 @@ if hasattr(yaml, "CSafeLoader"):
             _remember_merges(self.originals, node)
             super().flatten_mapping(node)
 
+    _CLoader.add_multi_constructor("!", yaml_untagged)
     _C_LOADER = _CLoader
+
+_PyLoader.add_multi_constructor("!", yaml_untagged)
 
 
 def _double_quoted(value: str) -> str:
@@ -335,6 +338,9 @@ class YamlDocument(Document):
             where = self._block(start, end, node.value)
             end = self._block_ends[node] = self._block_content_end(end, where)
         self._where[start, end] = where
+        if node.tag.startswith("!"):
+            # Another tool's value (``!vault |``, ``!Ref x``): never plaintext of its own.
+            return (start, end, path, f"{node.tag} {self.text[start:end]}", False, style, document)
         is_string = isinstance(data, str)
         value = data if is_string else self.text[start:end]
         return (start, end, path, value, is_string, style, document)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +26,7 @@ from ..cipher import (
 from ..errors import AliasError, UsageError, VaultError
 from ..formats import Scalar, gc_paused
 from ..secret import Secret
-from ..sensitive import SensitiveKeys, dotted, make_alias
+from ..sensitive import Plaintext, SensitiveKeys, dotted, make_alias
 from ..store import (
     ANY_REFERENCE,
     INLINE_STORE_FORMATS,
@@ -35,7 +34,6 @@ from ..store import (
     checked_transformation,
     config_format,
     configured_transformation,
-    holds_reference,
     is_plaintext_entry,
     plaintext_of,
     read_toml,
@@ -211,17 +209,18 @@ class Protected:
     alias: str
 
 
-def _candidates(config: ConfigFile, sensitive: SensitiveKeys) -> list[Scalar]:
-    """String values under sensitive keys that are plaintext, outside the store."""
-    return [
-        scalar
-        for scalar in config.document.scalars()
-        if scalar.is_string
-        and scalar.value
-        and not holds_reference(scalar.value)
-        and not _in_store(config, scalar)
-        and sensitive(scalar.path)
-    ]
+def _candidates(config: ConfigFile, sensitive: SensitiveKeys) -> list[Plaintext]:
+    """The plaintext secrets of a config, outside its store (see :mod:`vault.sensitive`)."""
+    scalars = [s for s in config.document.scalars() if not _in_store(config, s)]
+    return sensitive.plaintext(config.document, scalars)
+
+
+def _replaced(found: Sequence[tuple[Plaintext, str]]) -> str:
+    """The value of one scalar with each plaintext part replaced by its reference."""
+    value = found[0][0].scalar.value
+    for part, alias in sorted(found, key=lambda item: item[0].start, reverse=True):
+        value = f"{value[: part.start]}$secret{{{alias}}}{value[part.end :]}"
+    return value
 
 
 def protect(
@@ -242,19 +241,24 @@ def protect(
         for config in space.configs:
             store = space.store(config)
             taken = set(aliases(store)) | {a for a, _ in pending.get(id(store), [])}
-            for scalar in _candidates(config, sensitive):
-                alias = make_alias(scalar.path, taken, dots=store.format_name != "toml")
+            by_scalar: dict[tuple[int, int], list[tuple[Plaintext, str]]] = {}
+            for part in _candidates(config, sensitive):
+                alias = make_alias(part.path, taken, dots=store.format_name != "toml")
                 taken.add(alias)
-                report.append(Protected(str(config.path), scalar.line, dotted(scalar.path), alias))
+                scalar = part.scalar
+                report.append(Protected(str(config.path), scalar.line, dotted(part.path), alias))
                 if ring is None:
                     continue
                 ciphertext = ring.encrypt(
-                    Secret(scalar.value),
+                    Secret(scalar.value[part.start : part.end]),
                     format=options.format,
                     transformation=options.transformation,
                 )
                 pending.setdefault(id(store), []).append((alias, ciphertext))
-                config.edits.append(config.document.replace(scalar, f"$secret{{{alias}}}"))
+                by_scalar.setdefault((scalar.start, scalar.end), []).append((part, alias))
+            for found in by_scalar.values():
+                scalar = found[0][0].scalar
+                config.edits.append(config.document.replace(scalar, _replaced(found)))
         if not dry_run:
             for store in space.stores.values():
                 entries = pending.get(id(store), [])
@@ -375,24 +379,22 @@ def check(
         if config is store and config.format_name not in INLINE_STORE_FORMATS:
             continue  # cipher-text.properties given as a file: its entries are checked
             # below, as a store's, not as plaintext values under sensitive keys
+        for part in _candidates(config, sensitive):
+            key = dotted(part.path)
+            text = (
+                f"plaintext value under sensitive key '{key}'"
+                if part.whole
+                else f"plaintext secret '{key}' inside the value of '{dotted(part.scalar.path)}'"
+            )
+            findings.append(
+                Finding(str(config.path), part.scalar.line, "plaintext-secret", text, key=key)
+            )
         for scalar in config.document.scalars():
             if _in_store(config, scalar):
+                misplaced = _misplaced_entry(config, scalar, store)
+                if misplaced is not None:
+                    findings.append(misplaced)
                 continue
-            misplaced = _misplaced_entry(config, scalar, store)
-            if misplaced is not None:
-                findings.append(misplaced)
-                continue
-            if sensitive(scalar.path) and _plaintext(scalar):
-                key = dotted(scalar.path)
-                findings.append(
-                    Finding(
-                        str(config.path),
-                        scalar.line,
-                        "plaintext-secret",
-                        f"plaintext value under sensitive key '{key}'",
-                        key=key,
-                    )
-                )
             for alias in ANY_REFERENCE.findall(scalar.value) if scalar.is_string else ():
                 if alias not in known:
                     findings.append(
@@ -424,7 +426,9 @@ def check(
     return findings
 
 
-def _misplaced_entry(config: ConfigFile, scalar: Scalar, store: ConfigFile) -> Finding | None:
+def _misplaced_entry(
+    config: ConfigFile, scalar: Scalar, store: ConfigFile | None
+) -> Finding | None:
     """A ``secrets.ALIAS`` entry (``[plaintext]`` or a ciphertext, as an earlier ciphertool
     wrote them) in a file whose store is beside it: nothing reads it there."""
     schema = config.document.own_schema
@@ -439,7 +443,8 @@ def _misplaced_entry(config: ConfigFile, scalar: Scalar, store: ConfigFile) -> F
         scalar.line,
         "misplaced-store",
         f"'secrets.{alias}' is a secret store entry, but {schema} keeps its store in "
-        f"{store.path.name} beside it: nothing reads it here; move it there",
+        f"{store.path.name if store else 'the file'} beside it: nothing reads it here; "
+        "move it there",
         alias=alias,
     )
 
@@ -455,19 +460,12 @@ def _is_ciphertext(value: str) -> bool:
     return True
 
 
-def _plaintext(scalar: Scalar) -> bool:
-    """A value that could be a secret: a non-empty string that is no reference, or a
-    number (``password = 12345``). null, booleans and dates are not."""
-    if scalar.is_string:
-        return bool(scalar.value) and not holds_reference(scalar.value)
-    return _NUMBER.fullmatch(scalar.value) is not None
-
-
-_NUMBER = re.compile(r"[-+]?[0-9][0-9_]*")
-
-
 def _in_store(config: ConfigFile, scalar: Scalar) -> bool:
+    """Inside the config's own store; or a store entry an earlier ciphertool wrote into a
+    file that keeps its store beside it (left alone, and reported by check)."""
     store_path = (
         config.document.store_path if config.format_name in ("toml", "yaml", "json") else None
     )
-    return store_path is not None and scalar.path[: len(store_path)] == store_path
+    if store_path is not None:
+        return scalar.path[: len(store_path)] == store_path
+    return _misplaced_entry(config, scalar, None) is not None
