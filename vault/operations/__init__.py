@@ -391,6 +391,9 @@ def check(
             )
         for scalar in config.document.scalars():
             if _in_store(config, scalar):
+                misplaced = _misplaced_entry(config, scalar, store)
+                if misplaced is not None:
+                    findings.append(misplaced)
                 continue
             for alias in ANY_REFERENCE.findall(scalar.value) if scalar.is_string else ():
                 if alias not in known:
@@ -423,8 +426,46 @@ def check(
     return findings
 
 
+def _misplaced_entry(
+    config: ConfigFile, scalar: Scalar, store: ConfigFile | None
+) -> Finding | None:
+    """A ``secrets.ALIAS`` entry (``[plaintext]`` or a ciphertext, as an earlier ciphertool
+    wrote them) in a file whose store is beside it: nothing reads it there."""
+    schema = config.document.own_schema
+    if schema is None or len(scalar.path) != 2 or scalar.path[0] != "secrets":
+        return None
+    value = scalar.value.strip()
+    if not scalar.is_string or not (is_plaintext_entry(value) or _is_ciphertext(value)):
+        return None
+    alias = str(scalar.path[1])
+    return Finding(
+        str(config.path),
+        scalar.line,
+        "misplaced-store",
+        f"'secrets.{alias}' is a secret store entry, but {schema} keeps its store in "
+        f"{store.path.name if store else 'the file'} beside it: nothing reads it here; "
+        "move it there",
+        alias=alias,
+    )
+
+
+def _is_ciphertext(value: str) -> bool:
+    """Base64 of an RSA block at least (88 characters: RSA-512) or of an envelope."""
+    if len(value) < 88:
+        return False
+    try:
+        envelope_kind(value)
+    except VaultError:
+        return False
+    return True
+
+
 def _in_store(config: ConfigFile, scalar: Scalar) -> bool:
+    """Inside the config's own store; or a store entry an earlier ciphertool wrote into a
+    file that keeps its store beside it (left alone, and reported by check)."""
     store_path = (
         config.document.store_path if config.format_name in ("toml", "yaml", "json") else None
     )
-    return store_path is not None and scalar.path[: len(store_path)] == store_path
+    if store_path is not None:
+        return scalar.path[: len(store_path)] == store_path
+    return _misplaced_entry(config, scalar, None) is not None
