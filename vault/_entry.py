@@ -46,10 +46,14 @@ _OPTIONS = {
         "--output": "output",
         "-o": "output",
         "--env-prefix": "env_prefix",
+        "--output-dir": "output_dir",
+        "--input-type": "input_type",
     },
-    "exec": {**_KEYSTORE_OPTIONS, "--env-prefix": "env_prefix"},
+    "exec": {**_KEYSTORE_OPTIONS, "--env-prefix": "env_prefix", "--input-type": "input_type"},
 }
 OUTPUTS = ("json", "env")
+#: --input-type's names (vault.store.INPUT_TYPES, which the start-up path need not import).
+INPUT_TYPES = ("toml", "yaml", "json", "ini", "properties", "dotenv", "xml")
 
 
 # -- what both paths share ------------------------------------------------------------
@@ -142,30 +146,45 @@ def vault_for(files: Sequence[Path], options: Mapping[str, str | None]) -> Vault
     return Vault(open_key_ring(spec, passwords, need_private=True), transformation=transformation)
 
 
-def exports(files: Sequence[Path], vault: Vault, prefix: str) -> dict[str, str]:
+def exports(
+    files: Sequence[Path], vault: Vault, prefix: str, input_type: str | None = None
+) -> dict[str, str]:
     """What exec exports: a .env file's own variables, resolved, and every store alias."""
     from .resolver import env_name
+    from .store import config_format
 
     exported: dict[str, str] = {}
     for path in files:
-        data, resolver = vault.resolver(path)
+        data, resolver = vault.resolver(path, input_type=input_type)
         for alias in resolver.aliases:
             exported[env_name(alias, prefix)] = resolver.secret(alias).reveal()
-        if path.name == ".env" or path.suffix == ".env" or path.name.startswith(".env."):
+        if config_format(path, input_type) == "env":
             for key, value in resolver.resolve(data).items():
                 exported[prefix + key] = value
     return exported
 
 
-def resolve(file: str, output: str, env_prefix: str, options: Mapping[str, str | None]) -> None:
+def resolve(
+    file: str,
+    output: str,
+    env_prefix: str,
+    options: Mapping[str, str | None],
+    output_dir: str | None = None,
+) -> None:
     """The body of ``ciphertool resolve``."""
+    if output_dir is not None and output != "json":
+        raise UsageError(f"--output {output} prints; --output-dir writes files: choose one")
     paths = [Path(file)]
     vault = vault_for(paths, options)
+    input_type = options.get("input_type")
+    if output_dir is not None:
+        vault.write_dir(paths[0], output_dir, input_type=input_type)
+        return
     out = sys.stdout
     if output == "json":
         import json
 
-        data = vault.load(paths[0])
+        data = vault.load(paths[0], input_type=input_type)
         if isinstance(data, str):  # an XML config: itself, resolved
             out.write(data)
         else:
@@ -173,7 +192,7 @@ def resolve(file: str, output: str, env_prefix: str, options: Mapping[str, str |
     else:
         import shlex
 
-        for name, value in sorted(exports(paths, vault, env_prefix).items()):
+        for name, value in sorted(exports(paths, vault, env_prefix, input_type).items()):
             out.write(f"{name}={shlex.quote(value)}\n")
     out.flush()
 
@@ -191,7 +210,7 @@ def exec_command(
     paths = [Path(f) for f in files]
     vault = vault_for(paths, options)
     environment = dict(os.environ)
-    environment.update(exports(paths, vault, env_prefix))
+    environment.update(exports(paths, vault, env_prefix, options.get("input_type")))
     sys.stdout.flush()
     sys.stderr.flush()
     try:
@@ -255,13 +274,18 @@ def _parse(args: list[str]) -> tuple[bool, Callable[[], None]]:
             raise _NotMine
     output = values.pop("output", "json")
     env_prefix = values.pop("env_prefix", "")
+    output_dir = values.pop("output_dir", None)
     if output not in OUTPUTS:
         raise _NotMine
+    if "input_type" in values:
+        values["input_type"] = values["input_type"].lower()
+        if values["input_type"] not in INPUT_TYPES:
+            raise _NotMine  # click names the choices
     if command == "resolve":
         if len(positional) != 1 or not _plain_file(positional[0]):
             raise _NotMine
         file = positional[0]
-        return verbose, lambda: resolve(file, output, env_prefix, values)
+        return verbose, lambda: resolve(file, output, env_prefix, values, output_dir)
     if not positional:
         raise _NotMine
     return verbose, lambda: exec_command(positional, env_prefix, values)
