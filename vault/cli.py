@@ -572,10 +572,19 @@ def _write_options(function: F) -> F:
         click.option(
             "--format",
             "fmt",
-            type=click.Choice(["self-contained", "plain"]),
-            default="self-contained",
-            show_default=True,
-            help="Ciphertext envelope (plain: WSO2 cipher tool's bare RSA block).",
+            type=click.Choice(["bound", "self-contained", "plain"]),
+            default=None,
+            help="Ciphertext envelope. Default: bound to its alias (a copy under another "
+            "alias does not decrypt) in stores WSO2 never reads (YAML/JSON secrets, "
+            "cipher-text.properties outside a product home); self-contained (WSO2 "
+            "CryptoUtil) in TOML [secrets] and product homes; plain: WSO2 cipher tool's "
+            "bare RSA block.",
+        ),
+        click.option(
+            "--new-key",
+            is_flag=True,
+            help="Encrypt even though none of a store's ciphertexts is for this key (a "
+            "new keystore on purpose; else the run stops, exit 3).",
         ),
         click.option(
             "--transformation",
@@ -596,10 +605,11 @@ def _options(kwargs: dict[str, Any]) -> Any:
 
     return Options(
         kwargs.pop("secrets", None),
-        kwargs.pop("fmt", "self-contained"),
+        kwargs.pop("fmt", None),
         canonical_transformation(
             kwargs.pop("transformation", "RSA/ECB/OAEPwithSHA1andMGF1Padding")
         ),
+        new_key=kwargs.pop("new_key", False),
     )
 
 
@@ -757,6 +767,11 @@ def list_command(
     help="Secret store for .properties, .env and .ini files.",
 )
 @click.option("--json", "as_json", is_flag=True, help="The findings as a JSON list.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Also report ciphertexts not bound to their alias in stores WSO2 never reads.",
+)
 @_read_transformation_option
 @_keystore_options
 @_wso2.wso2_home_option
@@ -765,6 +780,7 @@ def check(
     keys: tuple[str, ...],
     secrets: Path | None,
     as_json: bool,
+    strict: bool,
     wso2_home: str | None,
     **kwargs: Any,
 ) -> None:
@@ -784,7 +800,7 @@ def check(
     paths, explicit = _read_paths(files, wso2_home, kwargs)
     options = Options(secrets, read_transformation=_read_transformation(kwargs))
     ring = _private_ring_if_any(paths, kwargs, explicit)
-    findings = run_check(paths, ring, SensitiveKeys(keys), options)
+    findings = run_check(paths, ring, SensitiveKeys(keys), options, strict=strict)
     if as_json:
         _echo(json.dumps([asdict(f) for f in findings], indent=2))
     else:

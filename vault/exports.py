@@ -84,34 +84,50 @@ def reserved(name: str) -> bool:
     return upper in RESERVED or upper.startswith(RESERVED_PREFIXES)
 
 
-def check_exports(exports: Iterable[Export], withheld: frozenset[str] = frozenset()) -> None:
-    """Refuse (exit 2, naming file and line) a name that is no shell name, that the
-    environment reserves, that holds a keystore password, or that two entries give."""
+def export_problems(
+    exports: Iterable[Export], withheld: frozenset[str] = frozenset()
+) -> list[InputError]:
+    """Every name that is no shell name, that the environment reserves, that holds a
+    keystore password, or that two entries give, as errors naming file and line. A
+    .env file's own variable may take the name of an alias (``API_TOKEN=$secret{API_TOKEN}``
+    is what ``protect`` writes there): it is the value exported."""
+    problems: list[InputError] = []
     seen: dict[str, Export] = {}
     for export in exports:
         what = f"alias '{export.alias}'" if export.alias is not None else "variable"
-
-        def refused(message: str, export: Export = export) -> InputError:
-            return InputError(message, path=export.path, line=export.line, alias=export.alias)
-
         name = export.name
         if not SHELL_NAME.fullmatch(name):
-            raise refused(
+            message = (
                 f"{what} gives the variable name {name!r}, which is no shell name "
                 "(letters, digits and _, not starting with a digit; --env-prefix may help)"
             )
-        if name in withheld:
-            raise refused(f"{what} gives ${name}, which holds the keystore password: refused")
-        if reserved(name):
-            raise refused(
+        elif name in withheld:
+            message = f"{what} gives ${name}, which holds the keystore password: refused"
+        elif reserved(name):
+            message = (
                 f"{what} gives ${name}, which the loader, a shell or an interpreter acts on: "
                 "refused (rename the alias, or give --env-prefix)"
             )
-        other = seen.get(name)
-        if other is not None and other[:3] != export[:3]:  # one store read twice is one
+        elif (
+            name in seen
+            and seen[name][:3] != export[:3]  # one store read twice is one
+            and (seen[name].alias is None) == (export.alias is None)  # .env's own wins
+        ):
+            other = seen[name]
             first = f"alias '{other.alias}'" if other.alias is not None else "a variable"
-            raise refused(f"{what} and {first} ({other.path}) both give ${name}")
-        seen[name] = export
+            message = f"{what} and {first} ({other.path}) both give ${name}"
+        else:
+            seen[name] = export
+            continue
+        problems.append(InputError(message, path=export.path, line=export.line, alias=export.alias))
+    return problems
+
+
+def check_exports(exports: Iterable[Export], withheld: frozenset[str] = frozenset()) -> None:
+    """Refuse (exit 2, naming file and line) the first of :func:`export_problems`."""
+    problems = export_problems(exports, withheld)
+    if problems:
+        raise problems[0]
 
 
 def _is_dotenv(path: Path) -> bool:
@@ -142,6 +158,7 @@ def exported_values(files: Sequence[Path], vault: Vault, prefix: str = "") -> di
             fmt = detect_format(exc.path) if exc.path.endswith(_INLINE) else "properties"
             exc.line = store_line(exc.path, fmt, exc.alias)
         raise
+    plan.sort(key=lambda item: item[0].alias is None)  # a .env file's own variables last
     return {
         export.name: resolver.secret(text).reveal()
         if export.alias is not None
@@ -203,6 +220,7 @@ __all__ = [
     "check_values",
     "child_environment",
     "env_lines",
+    "export_problems",
     "exported_values",
     "reserved",
     "shell_word",
