@@ -243,7 +243,7 @@ def test_a_keystore_swapped_under_its_name_stops_a_write(
 ) -> None:
     ring = _public(keys["real"])
     config = tmp_path / "app.yml"
-    config.write_text(f"secrets:\n  old: {ring.encrypt('x', bind='old')}\n  new: '[n]'\n")
+    config.write_text(f"secrets:\n  old: {ring.encrypt('x')}\n  new: '[n]'\n")
     before = config.read_text()
     keys["real"].unlink()
     create_keystore(keys["real"], "app", Secret(PASSWORD))  # someone else's key, same name

@@ -293,7 +293,7 @@ def test_execs_child_never_holds_a_keystore_password(
     from vault.keystores import load_keystore
 
     cert = load_keystore(keystore, Secret(STORE_PW)).certificate_der()
-    value = KeyRing([KeyEntry(cert)]).encrypt(f"{CANARY}-value", bind="db_password")
+    value = KeyRing([KeyEntry(cert)]).encrypt(f"{CANARY}-value")
     (folder / "app.yml").write_text(f"secrets:\n  db_password: {value}\n")
     env = clean_env(CIPHERTOOL_KEYSTORE=str(keystore), TMPDIR=str(tmp_path))
     args = ["exec"]

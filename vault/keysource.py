@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .cipher import KeyEntry, KeyRing
-from .errors import InputError, UsageError, VaultError
+from .errors import InputError, MissingPasswordError, UsageError, VaultError
 from .keystores import Keystore, normalise_kind, parse_keystore, read_keystore_bytes, sniff_kind
 from .passwords import PasswordOptions, Passwords, find_passwords
 from .secret import Secret
@@ -175,14 +175,21 @@ def open_encryption_key(
     or a certificate that is not the key's own, never encrypts a secret."""
     path = spec.path.split(os.pathsep)[0] if not spec.path.startswith("pkcs11:") else spec.path
     first = spec._replace(path=path)
-    store, passwords = open_keystore(
-        first,
-        options,
-        need_private=True,
-        environ=environ,
-        interactive=interactive,
-        keep_tmp=True,
-    )
+    try:
+        store, passwords = open_keystore(
+            first,
+            options,
+            need_private=True,
+            environ=environ,
+            interactive=interactive,
+            keep_tmp=True,
+        )
+    except MissingPasswordError as exc:
+        raise MissingPasswordError(
+            f"{exc.message} (encrypting with a keystore checks it with its password; "
+            "--cert FILE encrypts with a certificate alone)",
+            path=exc.path,
+        ) from None
     entry = key_entry(store, spec.alias, None, False)
     if store.kind == "PEM":
         store.private_key(spec.alias, passwords.key if passwords else None)

@@ -480,7 +480,7 @@ def check(
                     problem.path or str(store.path),
                     problem.line or 0,
                     "variable-name",
-                    problem.message + " by exec and resolve --output env",
+                    f"{problem.message} (by exec and resolve --output env)",
                     alias=problem.alias,
                 )
             )
