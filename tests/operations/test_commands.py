@@ -179,7 +179,7 @@ def test_a_file_that_vanishes_mid_run(config: Path, env: dict[str, str]) -> None
         proc = subprocess.Popen(
             [*CIPHERTOOL, "configure", str(config)], env=env, stderr=subprocess.PIPE, text=True
         )
-        time.sleep(1.0)
+        time.sleep(3.0)  # time to open the keystore (checked with its password) first
         os.unlink(config)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 2 and "vanished" in err and "Traceback" not in err
