@@ -448,13 +448,6 @@ def _is_plain(ciphertext: str) -> bool:
         return False
 
 
-def env_name(alias: str, prefix: str = "") -> str:
-    """The environment variable for an alias (see :func:`vault.exports.variable_name`)."""
-    from .exports import variable_name
-
-    return variable_name(alias, prefix)
-
-
 class Vault:
     """A key ring, and the configs resolved with it.
 
@@ -567,7 +560,6 @@ __all__ = [
     "StoreEntry",
     "Vault",
     "XmlSource",
-    "env_name",
     "load_config",
     "read_config",
 ]
