@@ -53,6 +53,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
         f'[secrets]\n"db.pass" = "{red}"\napi-key = "{ring.encrypt("k-1")}"\n'
     )
     (folder / "unknown.toml").write_text('a = "$secret{nope}"\n')
+    (folder / "app.conf").write_text((folder / "app.toml").read_text())
     (folder / "pw.txt").write_text(PASSWORD + "\n")
     (folder / "sub").mkdir()
     return folder
@@ -98,11 +99,20 @@ PLAIN = [
     ["resolve", "--", "app.toml"],
     ["resolve", "-t", "RSA/ECB/OAEPWithSHA-256AndMGF1Padding", "app.toml"],
     ["resolve", "--transformation=RSA/Y", "app.toml"],
+    ["resolve", "--output-dir", "out", "app.toml"],
+    ["resolve", "app.toml", "--output-dir=out", "-k", "service.jks"],
+    ["resolve", "-o", "env", "--output-dir", "out", "app.toml"],
+    ["resolve", "unknown.toml", "--output-dir", "out-unknown"],
+    ["resolve", "app.toml", "--output-dir", "sub/missing/out"],
     ["exec", "app.toml", "--", "sh", "-c", 'echo "$DB_PASS|$API_KEY|$P_API_KEY"'],
     ["exec", "--env-prefix", "P_", "-k", "service.jks", "app.toml", "--", "env"],
     ["exec", "app.toml", "--", "/nonexistent/cmd"],
     ["exec", "app.toml", "app.toml"],
     ["exec", "app.toml", "--"],
+    ["resolve", "--input-type", "toml", "app.conf"],
+    ["resolve", "--input-type=TOML", "-o", "env", "app.conf"],
+    ["resolve", "app.conf"],
+    ["exec", "--input-type", "toml", "app.conf", "--", "sh", "-c", "echo $API_KEY"],
     ["--version"],
 ]
 TO_CLICK = [
@@ -116,6 +126,8 @@ TO_CLICK = [
     ["resolve", "-oenv", "app.toml"],
     ["resolve", "-o=env", "app.toml"],
     ["resolve", "--env-prefix", "-x", "app.toml"],
+    ["resolve", "app.toml", "--output-dir"],
+    ["exec", "--output-dir", "out", "app.toml", "--", "true"],
     ["resolve", "--bogus", "app.toml"],
     ["resolve", "app.toml", "-v"],
     ["resolve", "--help"],
@@ -123,6 +135,8 @@ TO_CLICK = [
     ["exec"],
     ["exec", "--", "app.toml", "--", "true"],
     ["exec", "--bogus", "app.toml", "--", "true"],
+    ["resolve", "--input-type", "conf", "app.conf"],
+    ["resolve", "--input-type", "app.conf"],
     ["list", "app.toml"],
 ]
 

@@ -46,10 +46,14 @@ _OPTIONS = {
         "--output": "output",
         "-o": "output",
         "--env-prefix": "env_prefix",
+        "--output-dir": "output_dir",
+        "--input-type": "input_type",
     },
-    "exec": {**_KEYSTORE_OPTIONS, "--env-prefix": "env_prefix"},
+    "exec": {**_KEYSTORE_OPTIONS, "--env-prefix": "env_prefix", "--input-type": "input_type"},
 }
 OUTPUTS = ("json", "env")
+#: --input-type's names (vault.store.INPUT_TYPES, which the start-up path need not import).
+INPUT_TYPES = ("toml", "yaml", "json", "ini", "properties", "dotenv", "xml")
 
 
 # -- what both paths share ------------------------------------------------------------
@@ -101,6 +105,11 @@ def exit_code_for(exc: BaseException) -> int:
         return 130
     if isinstance(exc, BrokenPipeError):
         return EXIT_BAD_INPUT
+    if isinstance(exc, RecursionError | MemoryError):
+        # Each reader names the file it refuses; this is the last line of defence.
+        what = "nested too deeply" if isinstance(exc, RecursionError) else "too large"
+        _say(f"ciphertool: error: an input is {what} to read; refused")
+        return EXIT_BAD_INPUT
     _say(f"ciphertool: internal error ({type(exc).__name__}); please report it")
     return 70
 
@@ -138,22 +147,36 @@ def vault_for(files: Sequence[Path], options: Mapping[str, str | None]) -> Vault
     return Vault(ring, transformation=transformation, withheld=password_variables(passwords))
 
 
-def exports(files: Sequence[Path], vault: Vault, prefix: str) -> dict[str, str]:
+def exports(
+    files: Sequence[Path], vault: Vault, prefix: str, input_type: str | None = None
+) -> dict[str, str]:
     """What exec exports (see :func:`vault.exports.exported_values`)."""
     from .exports import exported_values
 
-    return exported_values(files, vault, prefix)
+    return exported_values(files, vault, prefix, input_type)
 
 
-def resolve(file: str, output: str, env_prefix: str, options: Mapping[str, str | None]) -> None:
+def resolve(
+    file: str,
+    output: str,
+    env_prefix: str,
+    options: Mapping[str, str | None],
+    output_dir: str | None = None,
+) -> None:
     """The body of ``ciphertool resolve``."""
+    if output_dir is not None and output != "json":
+        raise UsageError(f"--output {output} prints; --output-dir writes files: choose one")
     paths = [Path(file)]
     vault = vault_for(paths, options)
+    input_type = options.get("input_type")
+    if output_dir is not None:
+        vault.write_dir(paths[0], output_dir, input_type=input_type)
+        return
     out = sys.stdout
     if output == "json":
         import json
 
-        data = vault.load(paths[0])
+        data = vault.load(paths[0], input_type=input_type)
         if isinstance(data, str):  # an XML config: itself, resolved
             out.write(data)
         else:
@@ -161,7 +184,7 @@ def resolve(file: str, output: str, env_prefix: str, options: Mapping[str, str |
     else:
         from .exports import env_lines
 
-        out.write(env_lines(exports(paths, vault, env_prefix)))
+        out.write(env_lines(exports(paths, vault, env_prefix, input_type)))
     out.flush()
 
 
@@ -179,7 +202,8 @@ def exec_command(
     vault = vault_for(paths, options)
     from .exports import child_environment
 
-    environment = child_environment(os.environ, exports(paths, vault, env_prefix), vault.withheld)
+    exported = exports(paths, vault, env_prefix, options.get("input_type"))
+    environment = child_environment(os.environ, exported, vault.withheld)
     sys.stdout.flush()
     sys.stderr.flush()
     try:
@@ -243,13 +267,18 @@ def _parse(args: list[str]) -> tuple[bool, Callable[[], None]]:
             raise _NotMine
     output = values.pop("output", "json")
     env_prefix = values.pop("env_prefix", "")
+    output_dir = values.pop("output_dir", None)
     if output not in OUTPUTS:
         raise _NotMine
+    if "input_type" in values:
+        values["input_type"] = values["input_type"].lower()
+        if values["input_type"] not in INPUT_TYPES:
+            raise _NotMine  # click names the choices
     if command == "resolve":
         if len(positional) != 1 or not _plain_file(positional[0]):
             raise _NotMine
         file = positional[0]
-        return verbose, lambda: resolve(file, output, env_prefix, values)
+        return verbose, lambda: resolve(file, output, env_prefix, values, output_dir)
     if not positional:
         raise _NotMine
     return verbose, lambda: exec_command(positional, env_prefix, values)
@@ -257,6 +286,9 @@ def _parse(args: list[str]) -> tuple[bool, Callable[[], None]]:
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """``ciphertool``: resolve and exec straight away, everything else through click."""
+    from ._nodump import make_non_dumpable
+
+    make_non_dumpable()
     args = list(sys.argv[1:] if argv is None else argv)
     if args == ["--version"]:
         from . import __version__

@@ -54,9 +54,15 @@ def wso2_home_option(function: F) -> F:
 
 
 def home_for(
-    files: tuple[str, ...], wso2_home: str | None, what: str = "FILES"
+    files: tuple[str, ...],
+    wso2_home: str | None,
+    what: str = "FILES",
+    *,
+    input_type: str | None = None,
 ) -> ProductHome | None:
     """The product home to work on, or None for plain FILES."""
+    if input_type is not None and not files:
+        raise UsageError(f"--input-type names the format of {what}; give {what}")
     if wso2_home is not None:
         if files:
             raise UsageError(f"give {what} or --wso2-home, not both")

@@ -36,6 +36,26 @@ F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("vault.cli")
 
 
+def _set_lock_timeout(_ctx: click.Context, _param: click.Parameter, value: float | None) -> None:
+    if value is not None:
+        from . import atomic
+
+        atomic.lock_timeout = value
+
+
+def _lock_option(function: F) -> F:
+    """``--lock-timeout``: how long a command waits for another run's lock on a file."""
+    return click.option(
+        "--lock-timeout",
+        type=click.FloatRange(min=0),
+        metavar="SECONDS",
+        expose_value=False,
+        callback=_set_lock_timeout,
+        help="How long to wait for another run's lock on a file before giving up "
+        "(default 60; waiting is said on stderr after a second).",
+    )(function)
+
+
 def _password_options(function: F) -> F:
     options = [
         click.option(
@@ -98,6 +118,14 @@ _read_transformation_option = click.option(
     "a Java transformation name. Default: the config's ([system.parameter] "
     '"org.wso2.CipherTransformation", or secret-conf.properties beside the store), '
     "else OAEP-SHA1, then PKCS#1 v1.5. Other ciphertexts name their own.",
+)
+
+
+_input_type_option = click.option(
+    "--input-type",
+    type=click.Choice(_entry.INPUT_TYPES, case_sensitive=False),
+    help="The FILES' format whatever their names (.conf, .cfg, no extension): "
+    "toml, yaml, json, ini, properties, dotenv or xml. Default: from each name.",
 )
 
 
@@ -460,6 +488,7 @@ def keystore_export_cert(
     metavar="TYPE",
     help="Type of a new truststore (default from the extension: .jks JKS, .pem PEM, else PKCS12).",
 )
+@_lock_option
 @_password_options
 def keystore_import_cert(
     truststore: str, cert: str, alias: str, storetype: str | None, **kwargs: Any
@@ -488,6 +517,7 @@ def keystore_import_cert(
     help="File whose line 1 is the new password (line 2: a new key password, JKS only).",
 )
 @click.option("--new-storepass-env", metavar="VAR", help="Variable holding the new password.")
+@_lock_option
 @_password_options
 def keystore_passwd(
     path: str,
@@ -537,13 +567,13 @@ def _public_ring(files: list[Path], kwargs: dict[str, Any]) -> Any:
 
 def _read_paths(
     files: tuple[str, ...], wso2_home: str | None, kwargs: dict[str, Any]
-) -> tuple[list[Path], bool]:
+) -> tuple[list[Path], bool, Any]:
     """The files list and check read: FILES, or a product home's stores (its keystore
-    then used unless one is named); and whether a keystore was named."""
+    then used unless one is named); whether a keystore was named; the product home."""
     explicit = bool(kwargs["keystore"] or os.environ.get("CIPHERTOOL_KEYSTORE"))
-    home = _wso2.home_for(files, wso2_home)
+    home = _wso2.home_for(files, wso2_home, input_type=kwargs.get("input_type"))
     paths = _wso2.home_stores(home, kwargs) if home is not None else _config_paths(files)
-    return paths, explicit
+    return paths, explicit, home
 
 
 def _private_ring_if_any(files: list[Path], kwargs: dict[str, Any], explicit: bool) -> Any:
@@ -566,8 +596,9 @@ def _write_options(function: F) -> F:
         click.option(
             "--secrets",
             type=click.Path(dir_okay=False, path_type=Path),
-            help="Secret store for .properties, .env and .ini files "
-            "(default: cipher-text.properties beside each file).",
+            help="Secret store for .properties, .env, .ini and XML files, Compose files, "
+            "Kubernetes objects and multi-document YAML (default: cipher-text.properties "
+            "beside each file).",
         ),
         click.option(
             "--format",
@@ -593,10 +624,11 @@ def _write_options(function: F) -> F:
             show_default=True,
             help="Java transformation name for new ciphertexts.",
         ),
+        _input_type_option,
     ]
     for option in reversed(options):
         function = option(function)
-    return _keystore_options(function)
+    return _lock_option(_keystore_options(function))
 
 
 def _options(kwargs: dict[str, Any]) -> Any:
@@ -610,6 +642,7 @@ def _options(kwargs: dict[str, Any]) -> Any:
             kwargs.pop("transformation", "RSA/ECB/OAEPwithSHA1andMGF1Padding")
         ),
         new_key=kwargs.pop("new_key", False),
+        input_type=kwargs.pop("input_type", None),
     )
 
 
@@ -636,7 +669,7 @@ def configure(files: tuple[str, ...], wso2_home: str | None, **kwargs: Any) -> N
     """
     from .operations import configure as run_configure
 
-    home = _wso2.home_for(files, wso2_home)
+    home = _wso2.home_for(files, wso2_home, input_type=kwargs["input_type"])
     if home is not None:
         return _wso2.configure(home, kwargs, _pw(kwargs))
     paths = _config_paths(files)
@@ -700,7 +733,9 @@ def change(secret_alias: str, file: str | None, wso2_home: str | None, **kwargs:
     """Give ALIAS a new value, read from a hidden prompt (asked twice) or stdin (WSO2 -Dchange)."""
     from .operations import change as run_change
 
-    home = _wso2.home_for((file,) if file else (), wso2_home, "--file")
+    home = _wso2.home_for(
+        (file,) if file else (), wso2_home, "--file", input_type=kwargs["input_type"]
+    )
     if home is not None:
         store = _wso2.change(home, secret_alias, kwargs, _pw(kwargs), _read_value)
         click.echo(f"{store}: changed {secret_alias}", err=True)
@@ -719,9 +754,11 @@ def change(secret_alias: str, file: str | None, wso2_home: str | None, **kwargs:
 @click.option(
     "--secrets",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Secret store for .properties, .env and .ini files.",
+    help="Secret store for .properties, .env, .ini and XML files, Compose files, Kubernetes "
+    "objects and multi-document YAML (default: cipher-text.properties beside each).",
 )
 @click.option("--json", "as_json", is_flag=True, help="A JSON list.")
+@_input_type_option
 @_read_transformation_option
 @_keystore_options
 @_wso2.wso2_home_option
@@ -740,9 +777,17 @@ def list_command(
 
     from .operations import Options, list_aliases
 
-    paths, explicit = _read_paths(files, wso2_home, kwargs)
-    options = Options(secrets, read_transformation=_read_transformation(kwargs))
+    paths, explicit, home = _read_paths(files, wso2_home, kwargs)
+    options = Options(
+        secrets, read_transformation=_read_transformation(kwargs), input_type=kwargs["input_type"]
+    )
     infos = list_aliases(paths, _private_ring_if_any(paths, kwargs, explicit), options)
+    if home is not None:
+        from .operations.wso2_xml import xml_references
+
+        marks = xml_references(home)
+        for info in infos:
+            info.references.extend(marks.get(info.alias, []))
     if as_json:
         _echo(json.dumps([asdict(i) for i in infos], indent=2))
         return
@@ -764,7 +809,8 @@ def list_command(
 @click.option(
     "--secrets",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Secret store for .properties, .env and .ini files.",
+    help="Secret store for .properties, .env, .ini and XML files, Compose files, Kubernetes "
+    "objects and multi-document YAML (default: cipher-text.properties beside each).",
 )
 @click.option("--json", "as_json", is_flag=True, help="The findings as a JSON list.")
 @click.option(
@@ -772,6 +818,7 @@ def list_command(
     is_flag=True,
     help="Also report ciphertexts not bound to their alias in stores WSO2 never reads.",
 )
+@_input_type_option
 @_read_transformation_option
 @_keystore_options
 @_wso2.wso2_home_option
@@ -788,7 +835,9 @@ def check(
     [plaintext] entries not yet encrypted, and ciphertexts no key decrypts.
 
     For CI and pre-commit. Without a keystore password, ciphertexts are not
-    test-decrypted (said on stderr); everything else is checked.
+    test-decrypted (said on stderr); everything else is checked. With
+    --wso2-home, also the product's XML (repository/conf/**/*.xml): password-like
+    values that cipher-tool.properties does not cover, with the line to add.
     """
     from dataclasses import asdict
 
@@ -797,10 +846,19 @@ def check(
     from .operations import check as run_check
     from .sensitive import SensitiveKeys
 
-    paths, explicit = _read_paths(files, wso2_home, kwargs)
-    options = Options(secrets, read_transformation=_read_transformation(kwargs))
+    paths, explicit, home = _read_paths(files, wso2_home, kwargs)
+    options = Options(
+        secrets, read_transformation=_read_transformation(kwargs), input_type=kwargs["input_type"]
+    )
     ring = _private_ring_if_any(paths, kwargs, explicit)
-    findings = run_check(paths, ring, SensitiveKeys(keys), options, strict=strict)
+    sensitive = SensitiveKeys(keys)
+    findings = run_check(paths, ring, sensitive, options, strict=strict)
+    if home is not None:
+        from .operations.wso2_xml import check_xml
+
+        findings = sorted(
+            [*findings, *check_xml(home, sensitive)], key=lambda f: (f.file, f.line, f.kind)
+        )
     if as_json:
         _echo(json.dumps([asdict(f) for f in findings], indent=2))
     else:
@@ -926,9 +984,12 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
 @click.option(
     "--secrets",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Secret store for .properties, .env and .ini files.",
+    help="Secret store for .properties, .env, .ini and XML files, Compose files, Kubernetes "
+    "objects and multi-document YAML (default: cipher-text.properties beside each).",
 )
+@_input_type_option
 @_read_transformation_option
+@_lock_option
 @_keystore_options
 @_wso2.wso2_home_option
 def rotate(
@@ -960,9 +1021,11 @@ def rotate(
     from .operations.rotate import rollback as run_rollback
     from .operations.rotate import rotate as run_rotate
 
-    home = _wso2.home_for(files, wso2_home)
+    home = _wso2.home_for(files, wso2_home, input_type=kwargs["input_type"])
     paths = _wso2.home_stores(home, kwargs) if home is not None else _config_paths(files)
-    options = Options(secrets, read_transformation=_read_transformation(kwargs))
+    options = Options(
+        secrets, read_transformation=_read_transformation(kwargs), input_type=kwargs["input_type"]
+    )
     if rollback:
         done = run_rollback(paths, options)
         if as_json:
@@ -1010,21 +1073,30 @@ def rotate(
     help="json: the whole document resolved; env: the secrets as NAME='value' lines.",
 )
 @click.option("--env-prefix", default="", help="Prefix for --output env names.")
+@click.option(
+    "--output-dir",
+    type=click.Path(),
+    help="Write each secret FILE refers to as DIR/ALIAS instead (the value alone, 0400; "
+    "DIR 0700), replacing the previous set atomically.",
+    metavar="DIR",
+)
+@_input_type_option
 @_read_transformation_option
 @_keystore_options
-def resolve(file: str, output: str, env_prefix: str, **kwargs: Any) -> None:
+def resolve(file: str, output: str, env_prefix: str, output_dir: str | None, **kwargs: Any) -> None:
     """Print FILE with every $secret{alias} and $env{NAME} resolved.
 
     Fails (exit 3) naming the alias and the file when anything cannot be
     resolved: an unknown alias, a ciphertext no key decrypts, a store entry
     still [plaintext], an unset $env{}. Never prints the alias in its place.
     """
-    _entry.resolve(file, output, env_prefix, kwargs)
+    _entry.resolve(file, output, env_prefix, kwargs, output_dir)
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
 @click.argument("args", nargs=-1, required=True, type=click.UNPROCESSED)
 @click.option("--env-prefix", default="", help="Prefix for the variables' names.")
+@_input_type_option
 @_read_transformation_option
 @_keystore_options
 def exec(args: tuple[str, ...], env_prefix: str, **kwargs: Any) -> None:

@@ -130,25 +130,23 @@ def check_exports(exports: Iterable[Export], withheld: frozenset[str] = frozense
         raise problems[0]
 
 
-def _is_dotenv(path: Path) -> bool:
-    return path.name == ".env" or path.suffix == ".env" or path.name.startswith(".env.")
-
-
-def exported_values(files: Sequence[Path], vault: Vault, prefix: str = "") -> dict[str, str]:
+def exported_values(
+    files: Sequence[Path], vault: Vault, prefix: str = "", input_type: str | None = None
+) -> dict[str, str]:
     """What ``exec`` exports and ``resolve --output env`` prints: every alias of each
     file's store, and a .env file's own variables, resolved. Every name is checked
     (see :func:`check_exports`) before anything is decrypted."""
     from .resolver import store_line
-    from .store import detect_format
+    from .store import config_format, detect_format
 
     plan: list[tuple[Export, Resolver, str]] = []
     for path in files:
-        data, resolver = vault.resolver(path)
+        data, resolver = vault.resolver(path, input_type=input_type)
         for alias in resolver.aliases:
             entry = resolver.entry(alias)
             where = entry.path if entry is not None else str(path)
             plan.append((Export(variable_name(alias, prefix), alias, where), resolver, alias))
-        if _is_dotenv(path) and isinstance(data, dict):
+        if config_format(path, input_type) == "env" and isinstance(data, dict):
             for key, value in data.items():
                 plan.append((Export(prefix + key, None, str(path)), resolver, value))
     try:

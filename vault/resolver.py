@@ -16,24 +16,27 @@ from __future__ import annotations
 import os
 import re
 from _thread import LockType, allocate_lock
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from .cipher import KeyRing, envelope_kind
-from .errors import InputError, KeyTroubleError, VaultError
+from .errors import InputError, KeyTroubleError, UsageError, VaultError
 from .passwords import ENV_KEY, ENV_STORE, PasswordOptions
 from .secret import Secret
 from .store import (
     ALIAS,
     REFERENCE,
+    Documents,
     checked_transformation,
+    config_format,
     configured_transformation,
-    detect_format,
     is_plaintext_entry,
+    own_schema,
     read_text,
     read_toml,
     store_file_for,
+    yaml_untagged,
 )
 
 _ANY = re.compile(r"\$(secret|env)\{([^}]*)\}")
@@ -106,6 +109,12 @@ class Resolver:
                 self._cache[alias] = self._decrypt(alias, [])
             return self._cache[alias]
 
+    def asked(self) -> dict[str, Secret]:
+        """Every alias asked for so far (by :meth:`secret`, :meth:`text`,
+        :meth:`resolve`), in order, with its value: after :meth:`resolve` of a config's
+        data, the aliases the config refers to (not those they refer to in turn)."""
+        return dict(self._cache)
+
     def _decrypt(self, alias: str, chain: list[str]) -> Secret:
         if len(chain) >= MAX_ALIAS_CHAIN:
             raise InputError(
@@ -169,17 +178,20 @@ class Resolver:
 
         return _ANY.sub(substitute, value)
 
-    def resolve(self, data: Any) -> Any:
+    def resolve(self, data: Any, mark: Callable[[str], str] | None = None) -> Any:
         """A copy of ``data`` (dicts, lists, scalars) with every string resolved; for an
-        XML config, its text with every reference replaced (see :meth:`xml`)."""
+        XML config, its text with every reference replaced (see :meth:`xml`). ``mark``,
+        when given, is applied to each string that held a ``$secret{}`` reference."""
         if isinstance(data, XmlSource):
             return self.xml(data)
         if isinstance(data, str):
+            if mark is not None and "$secret{" in data:
+                return mark(self.text(data))
             return self.text(data)
         if isinstance(data, dict):
-            return {key: self.resolve(value) for key, value in data.items()}
+            return {key: self.resolve(value, mark) for key, value in data.items()}
         if isinstance(data, list):
-            return [self.resolve(value) for value in data]
+            return [self.resolve(value, mark) for value in data]
         return data
 
     def xml(self, source: XmlSource) -> str:
@@ -274,6 +286,10 @@ def read_text_as_runtime(path: Path, format_name: str, text: str) -> Any:
             from .formats.toml import parse_error
 
             raise parse_error(exc, path) from None
+        except RecursionError:
+            from .formats.toml import TOO_DEEP
+
+            raise InputError(TOO_DEEP, path=path) from None
     if format_name == "xml":
         from .formats import parse
 
@@ -282,7 +298,8 @@ def read_text_as_runtime(path: Path, format_name: str, text: str) -> Any:
 
 
 def _read_other(config: Path, format_name: str, text: str) -> Any:
-    """YAML, JSON, INI, .properties or .env as plain data."""
+    """YAML, JSON, INI, .properties or .env as plain data. A YAML file of several
+    documents is their :class:`~vault.store.Documents` list."""
     try:
         if format_name == "yaml":
             return _load_yaml(config, text)
@@ -304,30 +321,50 @@ def _read_other(config: Path, format_name: str, text: str) -> Any:
     except VaultError:
         raise
     except Exception as exc:  # each reader's own error type
-        line = getattr(exc, "lineno", None) or getattr(
-            getattr(exc, "problem_mark", None), "line", None
-        )
+        mark = getattr(exc, "problem_mark", None)  # PyYAML's marks count lines from 0
+        line = getattr(exc, "lineno", None) or (mark.line + 1 if mark is not None else None)
         raise InputError(f"does not parse ({type(exc).__name__})", path=config, line=line) from None
 
 
+_YAML_LOADER: list[Any] = []
+
+
+def _yaml_loader() -> Any:
+    """PyYAML's safe loader (the C one when there) that reads a node under a local tag it
+    does not know (``!vault |``, ``!Ref``) as the same node untagged, as the rewriter does."""
+    if not _YAML_LOADER:
+        import yaml
+
+        base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        loader: Any = type("_VaultYamlLoader", (base,), {})
+        loader.add_multi_constructor("!", yaml_untagged)
+        _YAML_LOADER.append(loader)
+    return _YAML_LOADER[0]
+
+
 def _load_yaml(config: Path, text: str) -> Any:
-    """``yaml.safe_load``, except that aliases (``*name``) may add at most
+    """``yaml.safe_load_all`` (a file of several documents is their
+    :class:`~vault.store.Documents` list), except that aliases (``*name``) may add at most
     :data:`MAX_YAML_EXPANSION` nodes, and none may hold itself: a 0.5 KB "billion
     laughs" would otherwise cost minutes and gigabytes wherever the data is walked."""
     import yaml
 
-    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader_class = _yaml_loader()
     if "*" not in text:  # no alias, nothing to expand
-        return yaml.load(text, Loader=loader_class)
-    loader = loader_class(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        _check_expansion(config, node)
-        return loader.construct_document(node)
-    finally:
-        loader.dispose()
+        documents = list(yaml.load_all(text, Loader=loader_class))
+    else:
+        loader = loader_class(text)
+        try:
+            documents = []
+            while loader.check_node():
+                node = loader.get_node()
+                _check_expansion(config, node)
+                documents.append(loader.construct_document(node))
+        finally:
+            loader.dispose()
+    if len(documents) > 1:
+        return Documents(documents)
+    return documents[0] if documents else None
 
 
 def _check_expansion(config: Path, root: Any) -> None:
@@ -378,11 +415,15 @@ class ConfigRead(NamedTuple):
 
 
 def read_config(
-    path: str | os.PathLike[str], secrets: str | os.PathLike[str] | None = None
+    path: str | os.PathLike[str],
+    secrets: str | os.PathLike[str] | None = None,
+    input_type: str | None = None,
 ) -> ConfigRead:
-    """The config's data, its secret store, and the transformation it sets, if any."""
+    """The config's data, its secret store, and the transformation it sets, if any.
+    The format comes from the file's name, or from ``input_type`` (``toml``, ``yaml``,
+    ``json``, ``ini``, ``properties``, ``dotenv``, ``xml``) when given."""
     config = Path(path)
-    format_name = detect_format(config)
+    format_name = config_format(config, input_type)
     store: dict[str, StoreEntry] = {}
     data: Any
     if format_name == "toml":
@@ -393,6 +434,7 @@ def read_config(
         data = _read_other(config, format_name, read_text(config))
     configured = configured_transformation(data if format_name == "toml" else None, None)
     inline = format_name in ("toml", "yaml", "json") and secrets is None
+    inline = inline and own_schema(data) is None
     if inline and isinstance(data, dict) and isinstance(data.get("secrets"), dict):
         table = data["secrets"]
         data = {key: value for key, value in data.items() if key != "secrets"}
@@ -401,7 +443,9 @@ def read_config(
             if isinstance(value, str):
                 store[alias] = StoreEntry(value, str(config))
     elif not inline:
-        store_file = store_file_for(config, format_name, Path(secrets) if secrets else None)
+        store_file = store_file_for(
+            config, format_name, Path(secrets) if secrets else None, inline=False
+        )
         if store_file.exists():
             for alias, value in _key_values(
                 store_file, read_text(store_file), "properties"
@@ -503,10 +547,15 @@ class Vault:
         )
 
     def resolver(
-        self, path: str | os.PathLike[str], secrets: str | os.PathLike[str] | None = None
+        self,
+        path: str | os.PathLike[str],
+        secrets: str | os.PathLike[str] | None = None,
+        *,
+        input_type: str | None = None,
     ) -> tuple[Any, Resolver]:
-        """The config's data (unresolved) and a resolver for its store."""
-        data, store, configured = read_config(path, secrets)
+        """The config's data (unresolved) and a resolver for its store; ``input_type``
+        names the config's format when its name does not (see :func:`read_config`)."""
+        data, store, configured = read_config(path, secrets, input_type)
         transformation, where = self._transformation, None
         if transformation is None and configured is not None:
             transformation, where = checked_transformation(configured, path)
@@ -522,21 +571,68 @@ class Vault:
         return data, resolver
 
     def load(
-        self, path: str | os.PathLike[str], secrets: str | os.PathLike[str] | None = None
+        self,
+        path: str | os.PathLike[str],
+        secrets: str | os.PathLike[str] | None = None,
+        *,
+        input_type: str | None = None,
+        mark: Callable[[str], str] | None = None,
     ) -> Any:
-        """The config as plain data with every ``$secret{}`` and ``$env{}`` resolved."""
-        data, resolver = self.resolver(path, secrets)
-        return resolver.resolve(data)
+        """The config as plain data with every ``$secret{}`` and ``$env{}`` resolved; a
+        multi-document YAML file gives a list, one element per document (``mark``: see
+        :meth:`Resolver.resolve`)."""
+        data, resolver = self.resolver(path, secrets, input_type=input_type)
+        return resolver.resolve(data, mark)
 
     def secrets(
-        self, path: str | os.PathLike[str], secrets: str | os.PathLike[str] | None = None
+        self,
+        path: str | os.PathLike[str],
+        secrets: str | os.PathLike[str] | None = None,
+        *,
+        input_type: str | None = None,
     ) -> LazySecrets:
         """The config's aliases as a mapping that decrypts each on first access, once."""
-        return LazySecrets(self.resolver(path, secrets)[1])
+        return LazySecrets(self.resolver(path, secrets, input_type=input_type)[1])
 
-    def secret(self, path: str | os.PathLike[str], alias: str) -> Secret:
+    def secret(
+        self, path: str | os.PathLike[str], alias: str, *, input_type: str | None = None
+    ) -> Secret:
         """One alias of the config's store."""
-        return self.resolver(path)[1].secret(alias)
+        return self.resolver(path, input_type=input_type)[1].secret(alias)
+
+    def referenced(
+        self,
+        path: str | os.PathLike[str],
+        secrets: str | os.PathLike[str] | None = None,
+        *,
+        input_type: str | None = None,
+    ) -> dict[str, Secret]:
+        """Each alias the config refers to, with its value. The whole document is
+        resolved first, so anything in it that cannot be fails before a value is
+        handed out."""
+        data, resolver = self.resolver(path, secrets, input_type=input_type)
+        resolver.resolve(data)
+        return resolver.asked()
+
+    def write_dir(
+        self,
+        path: str | os.PathLike[str],
+        directory: str | os.PathLike[str],
+        secrets: str | os.PathLike[str] | None = None,
+        *,
+        input_type: str | None = None,
+    ) -> list[str]:
+        """Write each secret the config refers to as ``directory/ALIAS`` (the value alone,
+        0400, the folder 0700), replacing the previous set atomically (see
+        :mod:`vault.secretdir`); the aliases written. Nothing is written when any
+        reference fails."""
+        from .secretdir import check_file_name, publish
+
+        values = self.referenced(path, secrets, input_type=input_type)
+        for alias in values:
+            check_file_name(alias, path)
+        publish(directory, values)
+        return list(values)
 
 
 def password_variables(options: PasswordOptions) -> frozenset[str]:
@@ -546,11 +642,30 @@ def password_variables(options: PasswordOptions) -> frozenset[str]:
     return PASSWORD_VARIABLES.union(name for name in named if name)
 
 
-def load_config(path: str | os.PathLike[str], **open_args: Any) -> Any:
+def load_config(
+    path: str | os.PathLike[str],
+    *,
+    input_type: str | None = None,
+    format: str | None = None,
+    **open_args: Any,
+) -> Any:
     """Open the key ring (see :meth:`Vault.open`; the config's own keystore table counts)
-    and load ``path`` with every reference resolved."""
+    and load ``path`` with every reference resolved. ``input_type`` (or ``format``, the
+    same) names the config's format when its name does not: ``toml``, ``yaml``, ``json``,
+    ``ini``, ``properties``, ``dotenv`` or ``xml``."""
+    if input_type is not None and format is not None and input_type != format:
+        raise UsageError(f"input_type '{input_type}' and format '{format}' disagree")
     open_args.setdefault("config", path)
-    return Vault.open(**open_args).load(path)
+    return Vault.open(**open_args).load(path, input_type=input_type or format)
+
+
+def write_secret_dir(
+    path: str | os.PathLike[str], directory: str | os.PathLike[str], **open_args: Any
+) -> list[str]:
+    """Open the key ring as :func:`load_config` does and write the secrets ``path``
+    refers to into ``directory``, one file each (see :meth:`Vault.write_dir`)."""
+    open_args.setdefault("config", path)
+    return Vault.open(**open_args).write_dir(path, directory)
 
 
 __all__ = [
@@ -562,4 +677,5 @@ __all__ = [
     "XmlSource",
     "load_config",
     "read_config",
+    "write_secret_dir",
 ]

@@ -31,6 +31,10 @@ from dataclasses import dataclass, field
 
 from ._base import Document, Edit, KeyPath, ParseError, Scalar
 
+MAX_DEPTH = 256
+"""Deeper element nesting is refused (the tree is walked recursively; no config nests
+anywhere near this)."""
+
 SVNS_PREFIX = "svns"
 SVNS_NAMESPACE = "http://org.wso2.securevault/configuration"
 SECRET_ALIAS = "svns:secretAlias"
@@ -144,6 +148,10 @@ class XmlDocument(Document):
         line = bisect_right(self._line_starts, position)
         return line, position - self._line_starts[line - 1] + 1
 
+    def line_of(self, position: int) -> int:
+        """The 1-based line of a position in the text."""
+        return self._where(position)[0]
+
     def _parse(self) -> Element:
         from xml.parsers import expat
 
@@ -189,6 +197,12 @@ class XmlDocument(Document):
             refuse("a reference to an undeclared entity")
 
         def start(name: str, attributes: list[str]) -> None:
+            if len(stack) >= MAX_DEPTH:
+                raise ParseError(
+                    f"elements nested more than {MAX_DEPTH} deep; refused",
+                    path=self.path,
+                    line=parser.CurrentLineNumber,
+                )
             begin = offset(parser.CurrentByteIndex)
             element = self._start_tag(name, begin, attributes)
             if stack:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,9 +24,9 @@ from ..cipher import (
     envelope_thumbprint,
 )
 from ..errors import AliasError, InputError, KeyTroubleError, UsageError, VaultError
-from ..formats import Scalar, detect_format, gc_paused
+from ..formats import Scalar, gc_paused
 from ..secret import Secret
-from ..sensitive import SensitiveKeys, dotted, make_alias
+from ..sensitive import Plaintext, SensitiveKeys, dotted, make_alias
 from ..store import (
     ALIAS,
     ANY_REFERENCE,
@@ -35,8 +34,8 @@ from ..store import (
     INLINE_STORE_FORMATS,
     REFERENCE,
     checked_transformation,
+    config_format,
     configured_transformation,
-    holds_reference,
     is_plaintext_entry,
     plaintext_of,
     read_toml,
@@ -77,6 +76,8 @@ class Options:
     read_transformation: str | None = None
     """How plain ciphertexts (which name none) were made; None: as the store's config
     says (see :func:`plain_transformation`), else OAEP-SHA1, then PKCS#1 v1.5."""
+    input_type: str | None = None
+    """The configs' format (``--input-type``), whatever their names; None: from each name."""
     new_key: bool = False
     """Encrypt for a key none of a store's existing ciphertexts is for (see
     :func:`check_encryption_key`)."""
@@ -173,7 +174,7 @@ class Workspace:
 
     @classmethod
     def read(cls, paths: Sequence[Path], options: Options) -> Workspace:
-        configs = [read_config(p) for p in paths]
+        configs = [read_config(p, config_format(p, options.input_type)) for p in paths]
         space = cls(configs)
         for config in configs:
             store = read_store(config, options.secrets)
@@ -215,13 +216,26 @@ def _session(
     """Lock every config and store file, then read them: nothing changes under the run.
     A run that ``writes`` first settles any interrupted rotation and clears what a dead
     run left; a run that only reads (a dry run) changes nothing, not even that."""
-    stores = [store_file_for(p, detect_format(p), options.secrets) for p in paths]
+    stores = store_candidates(paths, options)
     if writes:
         settle([*paths, *stores])
     with locked([*paths, *stores]), gc_paused():
         if writes:
             atomic.clean_leftovers([*paths, *stores])
         yield Workspace.read(paths, options)
+
+
+def store_candidates(paths: Sequence[Path], options: Options) -> list[Path]:
+    """Every file that may be the store of one of ``paths``, known before they are read:
+    a YAML or JSON file keeps its store inside, or (a Compose file, a Kubernetes object,
+    multi-document YAML) beside it, which only its content says; both are locked."""
+    found = []
+    for path in paths:
+        format_name = config_format(path, options.input_type)
+        found.append(store_file_for(path, format_name, options.secrets))
+        if options.secrets is None and format_name in INLINE_STORE_FORMATS:
+            found.append(store_file_for(path, format_name, inline=False))
+    return found
 
 
 def aliases(store: ConfigFile, *, checked: bool = True) -> dict[str, Scalar]:
@@ -289,17 +303,18 @@ class Protected:
     alias: str
 
 
-def _candidates(config: ConfigFile, sensitive: SensitiveKeys) -> list[Scalar]:
-    """String values under sensitive keys that are plaintext, outside the store."""
-    return [
-        scalar
-        for scalar in config.document.scalars()
-        if scalar.is_string
-        and scalar.value
-        and not holds_reference(scalar.value)
-        and not _in_store(config, scalar)
-        and sensitive(scalar.path)
-    ]
+def _candidates(config: ConfigFile, sensitive: SensitiveKeys) -> list[Plaintext]:
+    """The plaintext secrets of a config, outside its store (see :mod:`vault.sensitive`)."""
+    scalars = [s for s in config.document.scalars() if not _in_store(config, s)]
+    return sensitive.plaintext(config.document, scalars)
+
+
+def _replaced(found: Sequence[tuple[Plaintext, str]]) -> str:
+    """The value of one scalar with each plaintext part replaced by its reference."""
+    value = found[0][0].scalar.value
+    for part, alias in sorted(found, key=lambda item: item[0].start, reverse=True):
+        value = f"{value[: part.start]}$secret{{{alias}}}{value[part.end :]}"
+    return value
 
 
 def protect(
@@ -320,10 +335,12 @@ def protect(
         for config in space.configs:
             store = space.store(config)
             taken = set(aliases(store)) | {a for a, _ in pending.get(id(store), [])}
-            for scalar in _candidates(config, sensitive):
-                alias = make_alias(scalar.path, taken, dots=store.format_name != "toml")
+            by_scalar: dict[tuple[int, int], list[tuple[Plaintext, str]]] = {}
+            for part in _candidates(config, sensitive):
+                alias = make_alias(part.path, taken, dots=store.format_name != "toml")
                 taken.add(alias)
-                report.append(Protected(str(config.path), scalar.line, dotted(scalar.path), alias))
+                scalar = part.scalar
+                report.append(Protected(str(config.path), scalar.line, dotted(part.path), alias))
                 if ring is None:
                     continue
                 if id(store) not in pending:
@@ -332,12 +349,15 @@ def protect(
                     ring,
                     store,
                     alias,
-                    Secret(scalar.value),
+                    Secret(scalar.value[part.start : part.end]),
                     options.format,
                     options.transformation,
                 )
                 pending.setdefault(id(store), []).append((alias, ciphertext))
-                config.edits.append(config.document.replace(scalar, f"$secret{{{alias}}}"))
+                by_scalar.setdefault((scalar.start, scalar.end), []).append((part, alias))
+            for found in by_scalar.values():
+                scalar = found[0][0].scalar
+                config.edits.append(config.document.replace(scalar, _replaced(found)))
         if not dry_run:
             for store in space.stores.values():
                 entries = pending.get(id(store), [])
@@ -487,20 +507,19 @@ def check(
         if config is store and config.format_name not in INLINE_STORE_FORMATS:
             continue  # cipher-text.properties given as a file: its entries are checked
             # below, as a store's, not as plaintext values under sensitive keys
+        for part in _candidates(config, sensitive):
+            key = dotted(part.path)
+            text = (
+                f"plaintext value under sensitive key '{key}'"
+                if part.whole
+                else f"plaintext secret '{key}' inside the value of '{dotted(part.scalar.path)}'"
+            )
+            findings.append(
+                Finding(str(config.path), part.scalar.line, "plaintext-secret", text, key=key)
+            )
         for scalar in config.document.scalars():
             if _in_store(config, scalar):
                 continue
-            if sensitive(scalar.path) and _plaintext(scalar):
-                key = dotted(scalar.path)
-                findings.append(
-                    Finding(
-                        str(config.path),
-                        scalar.line,
-                        "plaintext-secret",
-                        f"plaintext value under sensitive key '{key}'",
-                        key=key,
-                    )
-                )
             if not scalar.is_string:
                 continue
             for alias in ANY_REFERENCE.findall(scalar.value):
@@ -602,17 +621,6 @@ def _chain_problem(alias: str, entries: dict[str, Scalar]) -> tuple[str, str] | 
                 f"alias '{alias}': more than {MAX_ALIAS_CHAIN} aliases of aliases in a row",
             )
     return None
-
-
-def _plaintext(scalar: Scalar) -> bool:
-    """A value that could be a secret: a non-empty string that is no reference, or a
-    number (``password = 12345``). null, booleans and dates are not."""
-    if scalar.is_string:
-        return bool(scalar.value) and not holds_reference(scalar.value)
-    return _NUMBER.fullmatch(scalar.value) is not None
-
-
-_NUMBER = re.compile(r"[-+]?[0-9][0-9_]*")
 
 
 def _in_store(config: ConfigFile, scalar: Scalar) -> bool:

@@ -21,9 +21,9 @@ from typing import Any, Literal
 from .. import atomic
 from ..cipher import PKCS1, KeyRing, Opened, envelope_kind
 from ..errors import InputError, KeyTroubleError, VaultError
-from ..formats import Scalar, detect_format
-from ..store import REFERENCE, is_plaintext_entry, store_file_for, wso2_reads
-from . import Options, Workspace, _session, aliases, plain_transformation
+from ..formats import Scalar
+from ..store import REFERENCE, is_plaintext_entry, wso2_reads
+from . import Options, Workspace, _session, aliases, plain_transformation, store_candidates
 from ._files import ConfigFile, check_unchanged, locked, prepare
 
 __all__ = ["Step", "rollback", "rotate"]
@@ -173,7 +173,7 @@ def _commit(space: Workspace) -> None:
 def rollback(files: Sequence[Path], options: Options = Options()) -> list[str]:
     """Undo a rotation of ``files`` that died before it finished; what was done."""
     paths = [Path(f) for f in files]
-    stores = [store_file_for(p, detect_format(p), options.secrets) for p in paths]
+    stores = store_candidates(paths, options)
     missing = [p for p in paths if not p.exists()]
     if missing:
         raise InputError("no such file", path=missing[0])
