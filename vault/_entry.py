@@ -128,7 +128,7 @@ def vault_for(files: Sequence[Path], options: Mapping[str, str | None]) -> Vault
     from .cipher import canonical_transformation
     from .keysource import keystore_spec, open_key_ring
     from .passwords import PasswordOptions
-    from .resolver import Vault
+    from .resolver import Vault, password_variables
 
     transformation = options.get("transformation")
     if transformation is not None:
@@ -143,25 +143,17 @@ def vault_for(files: Sequence[Path], options: Mapping[str, str | None]) -> Vault
         options.get("keypass_file"),
         options.get("keypass_env"),
     )
-    return Vault(open_key_ring(spec, passwords, need_private=True), transformation=transformation)
+    ring = open_key_ring(spec, passwords, need_private=True)
+    return Vault(ring, transformation=transformation, withheld=password_variables(passwords))
 
 
 def exports(
     files: Sequence[Path], vault: Vault, prefix: str, input_type: str | None = None
 ) -> dict[str, str]:
-    """What exec exports: a .env file's own variables, resolved, and every store alias."""
-    from .resolver import env_name
-    from .store import config_format
+    """What exec exports (see :func:`vault.exports.exported_values`)."""
+    from .exports import exported_values
 
-    exported: dict[str, str] = {}
-    for path in files:
-        data, resolver = vault.resolver(path, input_type=input_type)
-        for alias in resolver.aliases:
-            exported[env_name(alias, prefix)] = resolver.secret(alias).reveal()
-        if config_format(path, input_type) == "env":
-            for key, value in resolver.resolve(data).items():
-                exported[prefix + key] = value
-    return exported
+    return exported_values(files, vault, prefix, input_type)
 
 
 def resolve(
@@ -190,10 +182,9 @@ def resolve(
         else:
             out.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
     else:
-        import shlex
+        from .exports import env_lines
 
-        for name, value in sorted(exports(paths, vault, env_prefix, input_type).items()):
-            out.write(f"{name}={shlex.quote(value)}\n")
+        out.write(env_lines(exports(paths, vault, env_prefix, input_type)))
     out.flush()
 
 
@@ -209,8 +200,10 @@ def exec_command(
         raise UsageError("exec needs at least one FILE before -- and a CMD after it")
     paths = [Path(f) for f in files]
     vault = vault_for(paths, options)
-    environment = dict(os.environ)
-    environment.update(exports(paths, vault, env_prefix, options.get("input_type")))
+    from .exports import child_environment
+
+    exported = exports(paths, vault, env_prefix, options.get("input_type"))
+    environment = child_environment(os.environ, exported, vault.withheld)
     sys.stdout.flush()
     sys.stderr.flush()
     try:
