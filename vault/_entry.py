@@ -16,7 +16,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import _log
 from ._cli_options import Given, NotPlain, parse
@@ -124,7 +124,7 @@ def vault_for(files: Sequence[Path], given: Given, home: ProductHome | None = No
     from .cipher import canonical_transformation
     from .keysource import keystore_spec, open_key_ring
     from .passwords import PasswordOptions
-    from .resolver import Vault
+    from .resolver import Vault, password_variables
 
     transformation = given.text("transformation")
     if transformation is not None:
@@ -146,7 +146,7 @@ def vault_for(files: Sequence[Path], given: Given, home: ProductHome | None = No
         given.text("keypass_env"),
     )
     ring = open_key_ring(spec, passwords, need_private=True)
-    return Vault(ring, transformation=transformation)
+    return Vault(ring, transformation=transformation, withheld=password_variables(passwords))
 
 
 def exports(
@@ -156,22 +156,11 @@ def exports(
     secrets: str | None = None,
     input_type: str | None = None,
 ) -> dict[str, str]:
-    """What exec exports, once every reference of every file has resolved (a reference
-    no store answers fails the run): the aliases the files refer to, every alias of a
-    store written inside one of them, and a .env file's own variables, resolved."""
-    from .resolver import env_name
-    from .store import config_format
+    """What exec exports (see :func:`vault.exports.exported_values`), once every
+    reference of every file has resolved (one no store answers fails the run)."""
+    from .exports import exported_values
 
-    exported: dict[str, str] = {}
-    for path in files:
-        data, resolver = vault.resolver(path, secrets, input_type=input_type)
-        resolved = resolver.resolve(data)
-        for alias in resolver.exported(data):
-            exported[env_name(alias, prefix)] = resolver.secret(alias).reveal()
-        if config_format(path, input_type) == "env" and isinstance(resolved, dict):
-            for key, value in resolved.items():
-                exported[prefix + key] = value
-    return exported
+    return exported_values(files, vault, prefix, input_type, secrets)
 
 
 def resolve(files: Sequence[str], given: Given) -> None:
@@ -200,11 +189,11 @@ def resolve(files: Sequence[str], given: Given) -> None:
         return
     out = sys.stdout
     if given.text("output") == "env":
-        import shlex
+        from .exports import env_lines
 
-        exported = exports([path], vault, given.text("env_prefix") or "", secrets, input_type)
-        for name, value in sorted(exported.items()):
-            out.write(f"{name}={shlex.quote(value)}\n")
+        out.write(
+            env_lines(exports([path], vault, given.text("env_prefix") or "", secrets, input_type))
+        )
     else:
         import json
 
@@ -230,7 +219,8 @@ def exec_command(files: Sequence[str], argv: Sequence[str] | None, given: Given)
     paths = [Path(f) for f in files]
     _log.debug("vault.cli", "exec %s: %s", ", ".join(files), argv[0])
     vault = vault_for(paths, given, home)
-    environment = dict(os.environ)
+    from .exports import child_environment
+
     exported = exports(
         paths,
         vault,
@@ -239,7 +229,7 @@ def exec_command(files: Sequence[str], argv: Sequence[str] | None, given: Given)
         given.text("input_type"),
     )
     _log.debug("vault.cli", "exec: %d variable(s): %s", len(exported), ", ".join(sorted(exported)))
-    environment.update(exported)
+    environment = child_environment(os.environ, exported, vault.withheld)
     sys.stdout.flush()
     sys.stderr.flush()
     try:
@@ -262,10 +252,50 @@ def _fast(args: list[str]) -> tuple[bool, Callable[[], None]]:
     return given.flag("verbose"), lambda: exec_command(parsed.files, parsed.argv, given)
 
 
+# -- non-dumpable ------------------------------------------------------------------------
+#
+# A core file, or another process of the same user attaching with ptrace or reading
+# /proc/PID/mem, would see every plaintext and the keystore password this process holds.
+# prctl(PR_SET_DUMPABLE, 0) stops all three on Linux (and makes the process's /proc files
+# root's); RLIMIT_CORE 0 stops core files wherever it exists. What this does not stop is
+# in SECURITY.md (root, the kernel, swap, the program exec runs). resolve runs at every
+# service start and is benchmarked: ctypes costs about ten times what this does (16
+# million instructions), so the two calls go through _ctypes directly (under 2 million,
+# 0.3% of a resolve), with resource as the fallback.
+
+_PR_SET_DUMPABLE = 4
+_RLIMIT_CORE = 4
+
+
+def make_non_dumpable() -> None:
+    """No core file, no same-user ptrace; silently as much as the platform allows."""
+    try:
+        import _ctypes
+
+        class _Libc:
+            _handle = _ctypes.dlopen(None)  # type: ignore[arg-type]
+
+        class _Function(_ctypes.CFuncPtr):
+            _flags_ = _ctypes.FUNCFLAG_CDECL
+
+        libc: Any = _Libc()
+        function: Any = _Function
+        if function(("prctl", libc))(_PR_SET_DUMPABLE, 0, 0, 0, 0) == 0:
+            # struct rlimit {0, 0}: no core file, and no raising the limit again
+            if function(("setrlimit", libc))(_RLIMIT_CORE, bytes(16)) == 0:
+                return
+    except (ImportError, AttributeError, OSError, TypeError):
+        pass
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    except (ImportError, ValueError, OSError):
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """``ciphertool``: resolve and exec straight away, everything else through click."""
-    from ._nodump import make_non_dumpable
-
     make_non_dumpable()
     args = list(sys.argv[1:] if argv is None else argv)
     if args == ["--version"]:

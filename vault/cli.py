@@ -581,7 +581,7 @@ def _private_ring_if_any(files: list[Path], kwargs: dict[str, Any], explicit: bo
     try:
         # A look at the configs leaves a product home's password-tmp for its start.
         return open_key_ring(
-            _spec_for(files, kwargs), _pw(kwargs), need_private=True, consume_tmp=False
+            _spec_for(files, kwargs), _pw(kwargs), need_private=True, keep_tmp=True
         )
     except (MissingPasswordError, UsageError, InputError) as exc:
         if explicit:
@@ -602,10 +602,19 @@ def _write_options(function: F) -> F:
         click.option(
             "--format",
             "fmt",
-            type=click.Choice(["self-contained", "plain"]),
-            default="self-contained",
-            show_default=True,
-            help="Ciphertext envelope (plain: WSO2 cipher tool's bare RSA block).",
+            type=click.Choice(["bound", "self-contained", "plain"]),
+            default=None,
+            help="Ciphertext envelope. Default: bound to its alias (a copy under another "
+            "alias does not decrypt) in stores WSO2 never reads (YAML/JSON secrets, "
+            "cipher-text.properties outside a product home); self-contained (WSO2 "
+            "CryptoUtil) in TOML [secrets] and product homes; plain: WSO2 cipher tool's "
+            "bare RSA block.",
+        ),
+        click.option(
+            "--new-key",
+            is_flag=True,
+            help="Encrypt even though none of a store's ciphertexts is for this key (a "
+            "new keystore on purpose; else the run stops, exit 3).",
         ),
         click.option(
             "--transformation",
@@ -627,10 +636,11 @@ def _options(kwargs: dict[str, Any]) -> Any:
 
     return Options(
         kwargs.pop("secrets", None),
-        kwargs.pop("fmt", "self-contained"),
+        kwargs.pop("fmt", None),
         canonical_transformation(
             kwargs.pop("transformation", "RSA/ECB/OAEPwithSHA1andMGF1Padding")
         ),
+        new_key=kwargs.pop("new_key", False),
         input_type=kwargs.pop("input_type", None),
     )
 
@@ -802,6 +812,11 @@ def list_command(
     "objects and multi-document YAML (default: cipher-text.properties beside each).",
 )
 @click.option("--json", "as_json", is_flag=True, help="The findings as a JSON list.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Also report ciphertexts not bound to their alias in stores WSO2 never reads.",
+)
 @_input_type_option
 @_read_transformation_option
 @_keystore_options
@@ -811,6 +826,7 @@ def check(
     keys: tuple[str, ...],
     secrets: Path | None,
     as_json: bool,
+    strict: bool,
     wso2_home: str | None,
     **kwargs: Any,
 ) -> None:
@@ -835,7 +851,11 @@ def check(
     )
     sensitive = SensitiveKeys(keys)
     findings = run_check(
-        paths, lambda: _private_ring_if_any(paths, kwargs, explicit), sensitive, options
+        paths,
+        lambda: _private_ring_if_any(paths, kwargs, explicit),
+        sensitive,
+        options,
+        strict=strict,
     )
     if home is not None:
         from .operations.wso2_xml import check_xml

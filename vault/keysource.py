@@ -10,13 +10,21 @@ relative ``file_name`` is relative to the config file), as WSO2 reads it.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
 
 from .cipher import KeyEntry, KeyRing
-from .errors import AliasError, KeystoreFormatError, UsageError, VaultError
-from .keystores import Keystore, load_keystore, normalise_kind, read_keystore_bytes, sniff_kind
+from .errors import (
+    AliasError,
+    InputError,
+    KeystoreFormatError,
+    MissingPasswordError,
+    UsageError,
+    VaultError,
+)
+from .keystores import Keystore, normalise_kind, parse_keystore, read_keystore_bytes, sniff_kind
 from .passwords import PasswordOptions, Passwords, find_passwords
 from .secret import Secret
 from .store import read_toml
@@ -35,7 +43,10 @@ class KeystoreSpec(NamedTuple):
     path: str
     storetype: str | None = None
     alias: str | None = None
+    named_by: str | None = None
+    """The config file whose keystore table named it (None: the operator did)."""
     password_home: str | None = None
+    """Searched first for password-tmp / password-persist (a product home's root)."""
 
 
 def _product_home_keystore(config: Path) -> KeystoreSpec | None:
@@ -48,11 +59,17 @@ def _product_home_keystore(config: Path) -> KeystoreSpec | None:
 
     home = ProductHome(absolute.parent.parent.parent)
     spec = home.keystore()
-    return KeystoreSpec(spec.path, spec.storetype, spec.alias, str(home.root))
+    return KeystoreSpec(
+        spec.path, spec.storetype, spec.alias, os.fspath(config), password_home=str(home.root)
+    )
 
 
 def _config_keystore(config: str | os.PathLike[str]) -> KeystoreSpec | None:
-    """``[keystore.internal]``, else ``[keystore.primary]``, of a TOML config."""
+    """``[keystore.internal]``, else ``[keystore.primary]``, of a TOML config.
+
+    Whoever can write the config chooses this keystore, so it must be one file: a
+    ``:``-list would let a keystore of theirs encrypt every new secret while the
+    operator's own still decrypts (see :func:`check_config_keystore` for the rest)."""
     if not os.fspath(config).endswith(".toml"):
         return None
     in_home = _product_home_keystore(Path(config))
@@ -65,7 +82,16 @@ def _config_keystore(config: str | os.PathLike[str]) -> KeystoreSpec | None:
     for name in ("internal", "primary"):
         table = tables.get(name)
         if isinstance(table, dict) and isinstance(table.get("file_name"), str):
-            file_name = Path(table["file_name"])
+            text = table["file_name"]
+            if os.pathsep in text and not text.startswith("pkcs11:"):
+                raise InputError(
+                    f"[keystore.{name}] file_name names several keystores ({os.pathsep!r}); "
+                    "a config names one keystore file (a list is for --keystore and "
+                    "$CIPHERTOOL_KEYSTORE)",
+                    path=config,
+                    line=_line_of(config, name, "file_name"),
+                )
+            file_name = Path(text)
             if not file_name.is_absolute():
                 file_name = Path(config).parent / file_name
             kind = table.get("type")
@@ -74,8 +100,40 @@ def _config_keystore(config: str | os.PathLike[str]) -> KeystoreSpec | None:
                 os.fspath(file_name),
                 kind if isinstance(kind, str) else None,
                 alias if isinstance(alias, str) else None,
+                os.fspath(config),
             )
     return None
+
+
+def _line_of(config: str | os.PathLike[str], table: str, key: str) -> int | None:
+    """The line of ``key`` in a TOML config's ``[keystore.TABLE]`` (for errors only)."""
+    from .formats import parse
+    from .store import read_text
+
+    document = parse(read_text(Path(config)), "toml", config)
+    wanted = ("keystore", table, key)
+    return next((s.line for s in document.scalars() if s.path == wanted), None)
+
+
+_ENCRYPTED_PEM = re.compile(rb"-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED")
+
+
+def check_config_keystore(spec: KeystoreSpec, kind: str | None, data: bytes) -> None:
+    """A keystore a config names must be one a password protects: not a PEM file whose
+    key is unencrypted (anyone could have made it) or that holds certificates alone."""
+    if spec.named_by is None or kind != "PEM":
+        return
+    if b"PRIVATE KEY-----" not in data:
+        why = "holds certificates alone"
+    elif _ENCRYPTED_PEM.search(data) is None:
+        why = "holds an unencrypted private key"
+    else:
+        return
+    raise InputError(
+        f"the keystore {spec.path} named by its keystore table {why}: a config may name "
+        "only a keystore its password protects (give --keystore to use this one)",
+        path=spec.named_by,
+    )
 
 
 def keystore_spec(
@@ -102,7 +160,8 @@ def keystore_spec(
     if kind:
         normalise_kind(kind)
     name = alias or env.get(ENV_ALIAS) or (own.alias if own else None)
-    return KeystoreSpec(path, kind, name, own.password_home if own else None)
+    named_by = own.named_by if own and not keystore and not env.get(ENV_KEYSTORE) else None
+    return KeystoreSpec(path, kind, name, named_by, own.password_home if own else None)
 
 
 def open_keystore(
@@ -112,40 +171,70 @@ def open_keystore(
     need_private: bool,
     environ: Mapping[str, str] | None = None,
     interactive: bool | None = None,
-    consume_tmp: bool = True,
+    keep_tmp: bool = False,
 ) -> tuple[Keystore, Passwords | None]:
     """Load the keystore, asking for a password only when it is needed.
 
-    JKS, JCEKS and PEM give their certificates without a password, so
-    encrypting with them asks for none; PKCS12 and private keys need one.
-    A file that is no keystore is said so before any password is looked for.
-    ``consume_tmp=False`` (a command that only looks) reads a ``password-tmp``
-    and leaves it for the service that starts next.
+    JKS, JCEKS and PEM list their certificates without a password (``need_private``
+    False: unverified, for listing); PKCS12 and private keys need one, and with it a
+    JKS or JCEKS file's integrity and a PKCS12 file's MAC are checked. ``keep_tmp``: a
+    ``password-tmp`` is read but left for the service it is meant for.
     """
-    if spec.storetype:
-        kind = normalise_kind(spec.storetype)
-    else:
-        sniffed = sniff_kind(read_keystore_bytes(spec.path))
-        if sniffed is None:
-            raise KeystoreFormatError(
-                "is not a keystore (JKS, JCEKS, PKCS12 or PEM)", path=spec.path
-            )
-        kind = sniffed
+    data = read_keystore_bytes(spec.path)
+    kind = normalise_kind(spec.storetype) if spec.storetype else sniff_kind(data)
+    if kind is None:  # said before any password is looked for
+        raise KeystoreFormatError("is not a keystore (JKS, JCEKS, PKCS12 or PEM)", path=spec.path)
+    check_config_keystore(spec, kind, data)
     from . import _log
 
     if not need_private and kind in ("JKS", "JCEKS", "PEM"):
         _log.debug("vault.keysource", "%s: %s, certificates only (no password)", spec.path, kind)
-        return load_keystore(spec.path, None, spec.storetype), None
+        return parse_keystore(spec.path, data, None, spec.storetype), None
     passwords = find_passwords(
         spec.path,
         options,
         environ=environ,
         interactive=interactive,
+        keep_tmp=keep_tmp,
         home=spec.password_home,
-        consume_tmp=consume_tmp,
     )
     _log.debug("vault.keysource", "%s: %s, password from %s", spec.path, kind, passwords.source)
-    return load_keystore(spec.path, passwords.store, spec.storetype), passwords
+    return parse_keystore(spec.path, data, passwords.store, spec.storetype), passwords
+
+
+def open_encryption_key(
+    spec: KeystoreSpec,
+    options: PasswordOptions = _NO_OPTIONS,
+    *,
+    environ: Mapping[str, str] | None = None,
+    interactive: bool | None = None,
+) -> tuple[Keystore, KeyEntry]:
+    """The keystore and the certificate that encrypts, vouched for: the password is
+    needed (encrypting with a certificate alone is ``--cert``), so that a JKS or
+    JCEKS file's digest and a PKCS12 file's MAC are checked, and a PEM key is
+    decrypted and found to be its certificate's. A keystore swapped under its name,
+    or a certificate that is not the key's own, never encrypts a secret."""
+    path = spec.path.split(os.pathsep)[0] if not spec.path.startswith("pkcs11:") else spec.path
+    first = spec._replace(path=path)
+    try:
+        store, passwords = open_keystore(
+            first,
+            options,
+            need_private=True,
+            environ=environ,
+            interactive=interactive,
+            keep_tmp=True,
+        )
+    except MissingPasswordError as exc:
+        raise MissingPasswordError(
+            f"{exc.message} (encrypting with a keystore checks it with its password; "
+            "--cert FILE encrypts with a certificate alone)",
+            path=exc.path,
+        ) from None
+    entry = key_entry(store, spec.alias, None, False)
+    if store.kind == "PEM":
+        store.private_key(spec.alias, passwords.key if passwords else None)
+    return store, entry
 
 
 def open_key_ring(
@@ -155,7 +244,7 @@ def open_key_ring(
     need_private: bool = True,
     environ: Mapping[str, str] | None = None,
     interactive: bool | None = None,
-    consume_tmp: bool = True,
+    keep_tmp: bool = False,
 ) -> KeyRing:
     """The ring for ``spec``: its key encrypts and decrypts.
 
@@ -170,17 +259,10 @@ def open_key_ring(
     keys are decrypted only when a ciphertext asks for one of them.
     """
     if not need_private:
-        store, _ = open_keystore(
-            spec._replace(path=spec.path.split(os.pathsep)[0]),
-            options,
-            need_private=False,
-            environ=environ,
-            interactive=interactive,
-            consume_tmp=consume_tmp,
-        )
-        return KeyRing([key_entry(store, spec.alias, None, False)])
+        _, entry = open_encryption_key(spec, options, environ=environ, interactive=interactive)
+        return KeyRing([entry])
     stores = open_keystores(
-        spec, options, environ=environ, interactive=interactive, consume_tmp=consume_tmp
+        spec, options, environ=environ, interactive=interactive, keep_tmp=keep_tmp
     )
     return ring_of(stores, spec.alias)
 
@@ -195,18 +277,23 @@ def open_keystores(
     *,
     environ: Mapping[str, str] | None = None,
     interactive: bool | None = None,
-    consume_tmp: bool = True,
+    keep_tmp: bool = False,
 ) -> list[OpenStore]:
     """Every keystore ``spec.path`` lists (``PATH``-separator), opened for private keys."""
     opened: list[OpenStore] = []
     for n, path in enumerate(spec.path.split(os.pathsep)):
         store, passwords = open_keystore(
-            KeystoreSpec(path, spec.storetype if n == 0 else None, None, spec.password_home),
+            KeystoreSpec(
+                path,
+                spec.storetype if n == 0 else None,
+                named_by=spec.named_by,
+                password_home=spec.password_home,
+            ),
             options,
             need_private=True,
             environ=environ,
             interactive=interactive,
-            consume_tmp=consume_tmp,
+            keep_tmp=keep_tmp,
         )
         opened.append((store, passwords.key if passwords else None))
     return opened

@@ -216,15 +216,16 @@ def find_passwords(
     environ: Mapping[str, str] | None = None,
     interactive: bool | None = None,
     prompt: Callable[[str], str] | None = None,
+    keep_tmp: bool = False,
     home: str | os.PathLike[str] | None = None,
-    consume_tmp: bool = True,
 ) -> Passwords:
     """The passwords for ``keystore`` from the first source that answers (see module doc).
 
-    ``home``: a folder searched for ``password-tmp`` / ``password-persist`` before the
-    keystore's own when ``$CIPHERTOOL_HOME`` is unset (a WSO2 product home's root).
-    ``consume_tmp=False``: a ``password-tmp`` is read and left in place (for commands
-    that only look, so that the service starting next still finds it)."""
+    ``keep_tmp``: a ``password-tmp`` is read (with the same checks) and left in place:
+    a command that only looks, or a write command checking the keystore's integrity,
+    leaves it to the service it is meant for. ``home``: a folder searched for
+    ``password-tmp`` / ``password-persist`` before the keystore's own when
+    ``$CIPHERTOOL_HOME`` is unset (a WSO2 product home's root)."""
     env = os.environ if environ is None else environ
     options = options or PasswordOptions()
     if interactive is None:
@@ -251,7 +252,7 @@ def find_passwords(
     for folder in folders:
         tmp = folder / "password-tmp"
         if _present(tmp):
-            return found(_consume_tmp(tmp, wipe=consume_tmp), str(tmp))
+            return found(_consume_tmp(tmp, wipe=not keep_tmp), str(tmp))
         persist = folder / "password-persist"
         if _present(persist):
             return found(read_password_file(persist), str(persist))

@@ -23,9 +23,10 @@ from typing import Any, NamedTuple
 from . import _log
 from .cipher import KeyRing, envelope_kind
 from .errors import InputError, KeyTroubleError, UsageError, VaultError
-from .passwords import PasswordOptions
+from .passwords import ENV_KEY, ENV_STORE, PasswordOptions
 from .secret import Secret
 from .store import (
+    ALIAS,
     REFERENCE,
     Documents,
     checked_transformation,
@@ -40,6 +41,12 @@ from .store import (
 )
 
 _ANY = re.compile(r"\$(secret|env)\{([^}]*)\}")
+#: The variables that hold a keystore password: ``$env{}`` never hands them out.
+PASSWORD_VARIABLES = frozenset({ENV_STORE, ENV_KEY})
+#: How many aliases of aliases one reference may pass through.
+MAX_ALIAS_CHAIN = 32
+#: How many nodes YAML aliases (``*name``) may add to a document, all told.
+MAX_YAML_EXPANSION = 100_000
 
 
 class ResolveError(KeyTroubleError):
@@ -71,9 +78,11 @@ class Resolver:
         environ: Mapping[str, str] | None = None,
         transformation: str | None = None,
         transformation_from: str | None = None,
+        withheld: frozenset[str] = PASSWORD_VARIABLES,
         shared: bool = False,
     ) -> None:
         self._ring = ring
+        self._withheld = withheld
         self.shared = shared
         """The store lies outside the config (a cipher-text.properties that other
         configs beside it may use too): only the aliases the config refers to are its."""
@@ -88,6 +97,10 @@ class Resolver:
     @property
     def aliases(self) -> list[str]:
         return list(self._store)
+
+    def entry(self, alias: str) -> StoreEntry | None:
+        """Where ``alias`` is stored, and its (encrypted) value."""
+        return self._store.get(alias)
 
     def check_references(self, data: Any) -> None:
         """Every alias ``data`` refers to is in the store (nothing decrypted); else a
@@ -127,6 +140,12 @@ class Resolver:
         return dict(self._cache)
 
     def _decrypt(self, alias: str, chain: list[str]) -> Secret:
+        if len(chain) >= MAX_ALIAS_CHAIN:
+            raise InputError(
+                f"alias '{alias}': more than {MAX_ALIAS_CHAIN} aliases of aliases in a row",
+                path=self._source,
+                alias=chain[0],
+            )
         if alias in chain:
             cycle = " -> ".join([*chain, alias])
             raise ResolveError(f"alias cycle: {cycle}", path=self._source, alias=alias)
@@ -150,7 +169,7 @@ class Resolver:
                 target.group(1), [*chain, alias]
             )
         try:
-            opened = self._ring.open(value, transformation=self._transformation)
+            opened = self._ring.open(value, transformation=self._transformation, alias=alias)
         except VaultError as exc:
             why = exc.message
             if self._transformation_from is not None and _is_plain(value):
@@ -177,6 +196,12 @@ class Resolver:
             kind, name = match.group(1), match.group(2)
             if kind == "secret":
                 return self.secret(name).reveal()
+            if name in self._withheld:
+                raise ResolveError(
+                    f"$env{{{name}}} names a keystore password variable: refused",
+                    path=self._source,
+                    alias=name,
+                )
             found = self._environ.get(name)
             if found is None:
                 raise ResolveError(
@@ -344,12 +369,7 @@ def _read_other(config: Path, format_name: str, text: str) -> Any:
     documents is their :class:`~vault.store.Documents` list."""
     try:
         if format_name == "yaml":
-            import yaml
-
-            documents = list(yaml.load_all(text, Loader=_yaml_loader()))
-            if len(documents) > 1:
-                return Documents(documents)
-            return documents[0] if documents else None
+            return _load_yaml(config, text)
         if format_name == "json":
             import json
 
@@ -410,6 +430,69 @@ def _yaml_loader() -> Any:
     return _YAML_LOADER[0]
 
 
+def _load_yaml(config: Path, text: str) -> Any:
+    """``yaml.safe_load_all`` (a file of several documents is their
+    :class:`~vault.store.Documents` list), except that aliases (``*name``) may add at most
+    :data:`MAX_YAML_EXPANSION` nodes, and none may hold itself: a 0.5 KB "billion
+    laughs" would otherwise cost minutes and gigabytes wherever the data is walked."""
+    import yaml
+
+    loader_class = _yaml_loader()
+    if "*" not in text:  # no alias, nothing to expand
+        documents = list(yaml.load_all(text, Loader=loader_class))
+    else:
+        loader = loader_class(text)
+        try:
+            documents = []
+            while loader.check_node():
+                node = loader.get_node()
+                _check_expansion(config, node)
+                documents.append(loader.construct_document(node))
+        finally:
+            loader.dispose()
+    if len(documents) > 1:
+        return Documents(documents)
+    return documents[0] if documents else None
+
+
+def _check_expansion(config: Path, root: Any) -> None:
+    """The nodes ``root`` stands for once every alias is expanded, counted without
+    expanding: each node's size once, by identity."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        value = node.value
+        children = (
+            [part for pair in value for part in pair]
+            if isinstance(value, list) and value and isinstance(value[0], tuple)
+            else value
+            if isinstance(value, list)
+            else []
+        )
+        if children_done:
+            open_nodes.discard(key)
+            sizes[key] = 1 + sum(sizes[id(child)] for child in children)
+            continue
+        if key in sizes:
+            continue
+        open_nodes.add(key)
+        stack.append((node, True))
+        for child in children:
+            if id(child) in open_nodes:
+                line = child.start_mark.line + 1 if child.start_mark else None
+                raise InputError("a YAML alias refers to a node holding it", path=config, line=line)
+            if id(child) not in sizes:
+                stack.append((child, False))
+    if sizes[id(root)] - len(sizes) > MAX_YAML_EXPANSION:
+        raise InputError(
+            f"YAML aliases expand to more than {MAX_YAML_EXPANSION} further nodes; refused",
+            path=config,
+        )
+
+
 class ConfigRead(NamedTuple):
     data: Any
     """The config's data, its inline store removed."""
@@ -447,6 +530,7 @@ def read_config(
         table = data["secrets"]
         data = {key: value for key, value in data.items() if key != "secrets"}
         for alias, value in _flatten(table).items():
+            _check_alias(alias, config, format_name)
             if isinstance(value, str):
                 store[alias] = StoreEntry(value, str(config))
     elif not inline:
@@ -460,6 +544,7 @@ def read_config(
             for alias, value in _key_values(
                 store_file, read_text(store_file), "properties"
             ).items():
+                _check_alias(alias, store_file, "properties")
                 store[alias] = StoreEntry(value, str(store_file))
         configured = configured or configured_transformation(None, store_file)
     _log.debug("vault.resolver", "%s: %d alias(es) in its store", config, len(store))
@@ -473,17 +558,40 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+def _check_alias(alias: str, store: Path, format_name: str) -> None:
+    """A store entry whose name is no alias (``[A-Za-z0-9_.-]+``) is refused, naming
+    its file and line: its name may become a variable, a file name, a shell word."""
+    if ALIAS.fullmatch(alias) is None:
+        raise InputError(
+            f"the secret store entry {alias!r} is no alias (letters, digits, '_', '.', '-')",
+            path=store,
+            line=store_line(store, format_name, alias),
+        )
+
+
+def store_line(store: str | os.PathLike[str], format_name: str, alias: str) -> int | None:
+    """The line of ``alias``'s entry in a store file (read again: only errors need it)."""
+    from .formats import parse
+    from .sensitive import dotted
+
+    try:
+        document = parse(read_text(Path(store)), format_name, store)
+    except VaultError:
+        return None
+    skip = len(document.store_path or ())
+    entries = document.store_entries() if document.store_path else document.scalars()
+    for scalar in entries:
+        if dotted(scalar.path[skip:]) == alias or str(scalar.path[-1]) == alias:
+            return scalar.line
+    return None
+
+
 def _is_plain(ciphertext: str) -> bool:
     """A bare RSA block, which names no transformation of its own."""
     try:
         return envelope_kind(ciphertext) == "plain"
     except VaultError:
         return False
-
-
-def env_name(alias: str, prefix: str = "") -> str:
-    """The environment variable for an alias: upper-cased, '.' and '-' as '_'."""
-    return prefix + alias.upper().replace(".", "_").replace("-", "_")
 
 
 class Vault:
@@ -499,10 +607,14 @@ class Vault:
         *,
         environ: Mapping[str, str] | None = None,
         transformation: str | None = None,
+        withheld: frozenset[str] = PASSWORD_VARIABLES,
     ) -> None:
         self.ring = ring
         self._environ = environ
         self._transformation = transformation
+        self.withheld = withheld
+        """Variables holding a keystore password: never handed out by ``$env{}``, and
+        removed from ``exec``'s child."""
 
     @classmethod
     def open(
@@ -527,8 +639,14 @@ class Vault:
             config=config,
             environ=environ,
         )
-        ring = open_key_ring(spec, passwords or PasswordOptions(), environ=environ)
-        return cls(ring, environ=environ, transformation=transformation)
+        options = passwords or PasswordOptions()
+        ring = open_key_ring(spec, options, environ=environ)
+        return cls(
+            ring,
+            environ=environ,
+            transformation=transformation,
+            withheld=password_variables(options),
+        )
 
     def resolver(
         self,
@@ -550,6 +668,7 @@ class Vault:
             environ=self._environ,
             transformation=transformation,
             transformation_from=where,
+            withheld=self.withheld,
             shared=shared,
         )
         return data, resolver
@@ -630,6 +749,13 @@ class Vault:
         return list(values)
 
 
+def password_variables(options: PasswordOptions) -> frozenset[str]:
+    """The variables that hold a keystore password: the standard two, and the ones
+    ``--storepass-env`` / ``--keypass-env`` name."""
+    named = (options.storepass_env, options.keypass_env)
+    return PASSWORD_VARIABLES.union(name for name in named if name)
+
+
 def load_config(
     path: str | os.PathLike[str] | None = None,
     *,
@@ -677,7 +803,6 @@ __all__ = [
     "StoreEntry",
     "Vault",
     "XmlSource",
-    "env_name",
     "load_config",
     "read_config",
     "write_secret_dir",

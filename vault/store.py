@@ -159,6 +159,16 @@ def store_file_for(
     return beside
 
 
+def wso2_reads(store: Path, format_name: str) -> bool:
+    """Whether WSO2's runtime may read this secret store: a TOML ``[secrets]`` table
+    (deployment.toml), or a product home's ``repository/conf/security/cipher-text.properties``.
+    Those keep WSO2's envelopes; every other store gets bound ones (see vault.cipher)."""
+    if format_name == "toml":
+        return True
+    parts = store.absolute().parts
+    return format_name == "properties" and parts[-len(WSO2_STORE.parts) :] == WSO2_STORE.parts
+
+
 def _product_home_store(config: Path) -> Path | None:
     """The repository of the WSO2 product home an XML file lies in, as Secure Vault uses it."""
     for folder in config.absolute().parents:
