@@ -113,11 +113,11 @@ def _write_options(kwargs: dict[str, Any]) -> tuple[Any, str | None]:
 def _public_ring(kwargs: dict[str, Any], options: PasswordOptions) -> tuple[KeyRing, KeyFacts]:
     """The key that encrypts, opened once (a password-tmp is read only once)."""
     from .cipher import KeyRing
-    from .keysource import KeystoreSpec, key_entry, keystore_spec, open_keystore
+    from .keysource import KeystoreSpec, key_entry, keystore_spec, open_keystore, split_keystores
     from .operations.wso2 import KeyFacts
 
     spec = keystore_spec(kwargs["keystore"], kwargs["storetype"], kwargs["alias"])
-    path = spec.path.split(os.pathsep)[0]
+    path = split_keystores(spec.path)[0]
     store, _ = open_keystore(
         KeystoreSpec(path, spec.storetype, spec.alias), options, need_private=False
     )

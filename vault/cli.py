@@ -69,8 +69,8 @@ def _keystore_options(function: F) -> F:
             "-k",
             metavar="PATH",
             help=(
-                "Keystore (JKS, JCEKS, PKCS12, PEM). Else $CIPHERTOOL_KEYSTORE, "
-                "else the config's [keystore.internal]/[keystore.primary]."
+                "Keystore (JKS, JCEKS, PKCS12, PEM) or a token's pkcs11: URI. Else "
+                "$CIPHERTOOL_KEYSTORE, else the config's [keystore.internal]/[keystore.primary]."
             ),
         ),
         click.option(
@@ -295,7 +295,7 @@ def keystore() -> None:
 @click.option(
     "--type",
     "kind",
-    type=click.Choice(["pkcs12", "jks", "pem"], case_sensitive=False),
+    type=click.Choice(["pkcs12", "jks", "pem", "pkcs11"], case_sensitive=False),
     default="pkcs12",
     show_default=True,
 )
@@ -329,9 +329,13 @@ def keystore_create(
     Example:
       ciphertool keystore create vault.p12 --alias app --storepass-env VAULT_PW
     """
+    from .keysource import is_pkcs11
     from .keystores._write import create_keystore
 
     options = _pw(kwargs)
+    if is_pkcs11(path):
+        _create_in_token(path, alias, kind, int(key_size), dname, validity, options)
+        return
     passwords = _new_password(path, options)
     cert = create_keystore(
         path,
@@ -347,6 +351,39 @@ def keystore_create(
 
     click.echo(
         f"created {path}: alias {alias}, RSA-{key_size}, thumbprint {thumbprint(cert)}", err=True
+    )
+
+
+def _create_in_token(
+    uri_text: str,
+    alias: str,
+    kind: str,
+    key_size: int,
+    dname: str,
+    validity: int,
+    options: PasswordOptions,
+) -> None:
+    """``keystore create pkcs11:...``: the pair is made inside the token, under the URI's
+    object label (or --alias); the PIN is the token's, from the password sources."""
+    from .keysource import parse_pkcs11_uri
+    from .keystores import pkcs11, thumbprint
+    from .keystores._write import parse_dname
+
+    if kind.lower() not in ("pkcs12", "pkcs11"):  # pkcs12 is the option's default
+        raise UsageError(f"--type {kind} does not apply to a pkcs11: URI")
+    uri = parse_pkcs11_uri(uri_text)
+    if uri.object is not None and uri.object != alias:
+        raise UsageError(f"--alias '{alias}' and the URI's object '{uri.object}' differ")
+    uri = uri._replace(object=alias)
+    subject = parse_dname(dname)
+    pin = find_passwords(uri_text, options).store
+    cert = pkcs11.create_key_pair(
+        uri, uri.module(), pin, key_size=key_size, subject=subject, validity_days=validity
+    )
+    click.echo(
+        f"created in token '{uri.token or '?'}': label {alias}, RSA-{key_size}, "
+        f"thumbprint {thumbprint(cert)} (private key sensitive, never extractable)",
+        err=True,
     )
 
 
@@ -374,6 +411,8 @@ def _open_listing(path: str, storetype: str | None, options: PasswordOptions) ->
         store, _ = open_keystore(spec, options, need_private=False)
         if store.kind in ("JKS", "JCEKS"):
             log.warning("%s: no password given: entries listed, integrity not checked", path)
+        if store.kind == "PKCS11":
+            log.warning("%s: no PIN given: only the token's public objects are listed", path)
         return store
 
 

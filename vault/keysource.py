@@ -24,7 +24,167 @@ from .store import read_toml
 ENV_KEYSTORE = "CIPHERTOOL_KEYSTORE"
 ENV_TYPE = "CIPHERTOOL_KEYSTORE_TYPE"
 ENV_ALIAS = "CIPHERTOOL_KEY_ALIAS"
+ENV_PKCS11_MODULE = "CIPHERTOOL_PKCS11_MODULE"
 _NO_OPTIONS = PasswordOptions()
+
+
+# -- pkcs11: URIs (RFC 7512) -------------------------------------------------------
+
+PKCS11_SCHEME = "pkcs11:"
+# Path attributes that pick a token or an object; query attributes that say how.
+_PATH_ATTRIBUTES = ("token", "serial", "slot-id", "manufacturer", "model", "object", "id", "type")
+_OBJECT_TYPES = ("private", "public", "cert")
+_PIN_ATTRIBUTES = ("pin-value", "pin-source")
+
+
+def is_pkcs11(name: str | os.PathLike[str]) -> bool:
+    """Whether a keystore name is a ``pkcs11:`` URI (RFC 7512) rather than a file."""
+    return os.fspath(name)[:7].lower() == PKCS11_SCHEME
+
+
+class Pkcs11Uri(NamedTuple):
+    """A ``pkcs11:`` URI: which token (``token`` label, ``serial``, ``slot-id``), which
+    key pair (``object`` label or ``id``) and which module (``module-path``)."""
+
+    text: str
+    token: str | None = None
+    serial: str | None = None
+    slot_id: int | None = None
+    manufacturer: str | None = None
+    model: str | None = None
+    object: str | None = None
+    id: bytes | None = None
+    module_path: str | None = None
+
+    def module(self, environ: Mapping[str, str] | None = None) -> str:
+        """The PKCS#11 module: the URI's ``module-path``, else ``$CIPHERTOOL_PKCS11_MODULE``."""
+        env = os.environ if environ is None else environ
+        module = self.module_path or env.get(ENV_PKCS11_MODULE)
+        if not module:
+            raise UsageError(
+                f"{self.text}: no PKCS#11 module: add ?module-path=/path/to/module.so "
+                f"to the URI or set ${ENV_PKCS11_MODULE}"
+            )
+        return module
+
+
+def _pct_decode(value: str, name: str, text: str) -> bytes:
+    """RFC 3986 percent-decoding, strictly: a stray '%' is an error, not a literal."""
+    out = bytearray()
+    i = 0
+    raw = value.encode("utf-8")
+    while i < len(raw):
+        if raw[i] == 0x25:  # '%'
+            pair = raw[i + 1 : i + 3]
+            try:
+                if len(pair) != 2:
+                    raise ValueError
+                out.append(int(pair, 16))
+            except ValueError:
+                raise UsageError(f"{text}: bad percent-encoding in '{name}'") from None
+            i += 3
+        else:
+            out.append(raw[i])
+            i += 1
+    return bytes(out)
+
+
+def parse_pkcs11_uri(text: str, *, from_config: bool = False) -> Pkcs11Uri:
+    """Parse a ``pkcs11:`` URI naming a token's key pair.
+
+    ``pin-value`` and ``pin-source`` are refused: the PIN is a store password and
+    comes from the password sources, never from a URI that lands in argv, the
+    environment or a config. A URI a config file names may not choose the module
+    (``module-path``): loading a library is running code, and a config's writer is
+    not trusted with that; the operator's ``$CIPHERTOOL_PKCS11_MODULE`` is used.
+    """
+    if not is_pkcs11(text):
+        raise UsageError(f"'{text}' is not a pkcs11: URI")
+    body = text[len(PKCS11_SCHEME) :]
+    path, _, query = body.partition("?")
+    seen: dict[str, str] = {}
+    parts = [("path", p) for p in path.split(";") if p]
+    parts += [("query", q) for q in query.split("&") if q]
+    for where, part in parts:
+        name, equals, value = part.partition("=")
+        name = name.lower()
+        if name in _PIN_ATTRIBUTES:
+            # Said without the URI: it holds the PIN.
+            raise UsageError(
+                f"a pkcs11: URI may not carry the PIN ({name}); give it as the store password "
+                "(--storepass-file, --storepass-env, $CIPHERTOOL_KEYSTORE_PASSWORD, ...)"
+            )
+        if not equals:
+            raise UsageError(f"{text}: '{part}' is not an attribute=value pair")
+        known = _PATH_ATTRIBUTES if where == "path" else ("module-path",)
+        if name not in known:
+            raise UsageError(
+                f"{text}: unsupported {where} attribute '{name}' (supported: {', '.join(known)})"
+            )
+        if name in seen:
+            raise UsageError(f"{text}: attribute '{name}' given twice")
+        seen[name] = value
+    if from_config and "module-path" in seen:
+        raise UsageError(
+            f"{text}: a keystore named by a config file may not choose the PKCS#11 module "
+            f"(module-path); set ${ENV_PKCS11_MODULE}"
+        )
+
+    def text_of(name: str) -> str | None:
+        if name not in seen:
+            return None
+        try:
+            return _pct_decode(seen[name], name, text).decode("utf-8")
+        except UnicodeDecodeError:
+            raise UsageError(f"{text}: '{name}' is not UTF-8") from None
+
+    slot = text_of("slot-id")
+    if slot is not None and not slot.isdigit():
+        raise UsageError(f"{text}: slot-id must be a decimal number")
+    kind = text_of("type")
+    if kind is not None and kind not in _OBJECT_TYPES:
+        raise UsageError(f"{text}: type '{kind}' does not name a key pair (private, cert)")
+    return Pkcs11Uri(
+        text,
+        token=text_of("token"),
+        serial=text_of("serial"),
+        slot_id=int(slot) if slot is not None else None,
+        manufacturer=text_of("manufacturer"),
+        model=text_of("model"),
+        object=text_of("object"),
+        id=_pct_decode(seen["id"], "id", text) if "id" in seen else None,
+        module_path=text_of("module-path"),
+    )
+
+
+def split_keystores(value: str) -> list[str]:
+    """The keystores of a ``PATH``-separated list, never cut inside a ``pkcs11:`` URI.
+
+    A URI's own colons (its scheme's, and any in its values, which RFC 7512 allows)
+    stay in it: after a ``pkcs11:`` URI, the next keystore starts only at a colon
+    followed by another ``pkcs11:`` URI or by a path beginning with ``/``, ``.`` or
+    ``~`` (``pkcs11:token=hsm;object=app:./old.p12``).
+    """
+    pieces = value.split(os.pathsep)
+    if not any(p.lower() == "pkcs11" for p in pieces[:-1]):
+        return pieces
+    out: list[str] = []
+    in_uri = False
+    i = 0
+    while i < len(pieces):
+        piece = pieces[i]
+        if piece.lower() == "pkcs11" and i + 1 < len(pieces):
+            out.append(piece + ":" + pieces[i + 1])
+            in_uri = True
+            i += 2
+            continue
+        if in_uri and piece[:1] not in ("/", ".", "~"):
+            out[-1] += ":" + piece
+        else:
+            out.append(piece)
+            in_uri = False
+        i += 1
+    return out
 
 
 class KeystoreSpec(NamedTuple):
@@ -46,13 +206,15 @@ def _config_keystore(config: str | os.PathLike[str]) -> KeystoreSpec | None:
     for name in ("internal", "primary"):
         table = tables.get(name)
         if isinstance(table, dict) and isinstance(table.get("file_name"), str):
-            file_name = Path(table["file_name"])
-            if not file_name.is_absolute():
-                file_name = Path(config).parent / file_name
+            file_name: str = table["file_name"]
+            if is_pkcs11(file_name):
+                parse_pkcs11_uri(file_name, from_config=True)
+            elif not Path(file_name).is_absolute():
+                file_name = os.fspath(Path(config).parent / file_name)
             kind = table.get("type")
             alias = table.get("alias")
             return KeystoreSpec(
-                os.fspath(file_name),
+                file_name,
                 kind if isinstance(kind, str) else None,
                 alias if isinstance(alias, str) else None,
             )
@@ -82,6 +244,15 @@ def keystore_spec(
     if kind:
         normalise_kind(kind)
     name = alias or env.get(ENV_ALIAS) or (own.alias if own else None)
+    for n, part in enumerate(split_keystores(path)):
+        if is_pkcs11(part):
+            uri = parse_pkcs11_uri(part, from_config=own is not None)
+            if n == 0 and uri.object is not None:
+                if name is not None and name.lower() != uri.object.lower():
+                    raise UsageError(
+                        f"--alias '{name}' and the URI's object '{uri.object}' differ; give one"
+                    )
+                name = uri.object
     return KeystoreSpec(path, kind, name)
 
 
@@ -98,6 +269,8 @@ def open_keystore(
     JKS, JCEKS and PEM give their certificates without a password, so
     encrypting with them asks for none; PKCS12 and private keys need one.
     """
+    if is_pkcs11(spec.path):
+        return _open_token(spec, options, need_private, environ, interactive)
     kind = (
         normalise_kind(spec.storetype)
         if spec.storetype
@@ -107,6 +280,34 @@ def open_keystore(
         return load_keystore(spec.path, None, spec.storetype), None
     passwords = find_passwords(spec.path, options, environ=environ, interactive=interactive)
     return load_keystore(spec.path, passwords.store, spec.storetype), passwords
+
+
+def _open_token(
+    spec: KeystoreSpec,
+    options: PasswordOptions,
+    need_private: bool,
+    environ: Mapping[str, str] | None,
+    interactive: bool | None,
+) -> tuple[Keystore, Passwords | None]:
+    """A PKCS#11 token: the PIN is the store password. Certificates are public objects,
+    so encrypting logs in only when the token hides them."""
+    from .errors import AliasError
+    from .keystores import pkcs11
+
+    if spec.storetype and normalise_kind(spec.storetype) != "PKCS11":
+        raise UsageError(f"--storetype {spec.storetype} does not match a pkcs11: URI")
+    uri = parse_pkcs11_uri(spec.path)
+    module = uri.module(environ)
+    if not need_private:
+        store = pkcs11.open_token(uri, module, None)
+        try:
+            if spec.alias is not None or uri.object is not None or uri.id is not None:
+                store.certificate_der(spec.alias)
+            return store, None
+        except AliasError:
+            pass  # the certificate may be a private object: log in
+    passwords = find_passwords(spec.path, options, environ=environ, interactive=interactive)
+    return pkcs11.open_token(uri, module, passwords.store), passwords
 
 
 def open_key_ring(
@@ -121,13 +322,14 @@ def open_key_ring(
 
     For decryption the ring also reaches, on demand, every other private key
     of the keystore, and of further keystores when ``spec.path`` lists
-    several (``a.p12:b.p12``, the ``PATH`` separator): during a rotation's
+    several (``a.p12:b.p12``, the ``PATH`` separator; see :func:`split_keystores` for
+    ``pkcs11:`` URIs in such a list): during a rotation's
     roll-out a service given the old and the new keystore reads both. Those
     keys are decrypted only when a ciphertext asks for one of them.
     """
     if not need_private:
         store, _ = open_keystore(
-            KeystoreSpec(spec.path.split(os.pathsep)[0], spec.storetype, spec.alias),
+            KeystoreSpec(split_keystores(spec.path)[0], spec.storetype, spec.alias),
             options,
             need_private=False,
             environ=environ,
@@ -151,7 +353,7 @@ def open_keystores(
 ) -> list[OpenStore]:
     """Every keystore ``spec.path`` lists (``PATH``-separator), opened for private keys."""
     opened: list[OpenStore] = []
-    for n, path in enumerate(spec.path.split(os.pathsep)):
+    for n, path in enumerate(split_keystores(spec.path)):
         store, passwords = open_keystore(
             KeystoreSpec(path, spec.storetype if n == 0 else None),
             options,

@@ -190,7 +190,9 @@ def find_passwords(
     if env.get(ENV_STORE):
         return found([password(env[ENV_STORE], f"${ENV_STORE}")], ENV_STORE)
     home = env.get(ENV_HOME)
-    folder = Path(home) if home else (Path(keystore).parent if keystore is not None else None)
+    # A pkcs11: URI has no folder: its PIN files live in $CIPHERTOOL_HOME only.
+    beside = keystore is not None and os.fspath(keystore)[:7].lower() != "pkcs11:"
+    folder = Path(home) if home else (Path(keystore).parent if beside and keystore else None)
     if folder is not None:
         tmp = folder / "password-tmp"
         if tmp.is_file():
@@ -205,11 +207,12 @@ def find_passwords(
             return found(read_password_file(credential), str(credential))
     if interactive:
         where = f" for {os.fspath(keystore)}" if keystore is not None else ""
+        label = "Keystore password" if beside or keystore is None else "PIN"
         if prompt is None:
             from getpass import getpass
 
             prompt = getpass
-        value = prompt(f"Keystore password{where}: ")
+        value = prompt(f"{label}{where}: ")
         if not value:
             raise PasswordError("no password entered")
         return found([password(value)], "prompt")
