@@ -872,7 +872,7 @@ def _prompt_password(path: str, label: str, confirm: bool) -> Passwords:
 def _rotation_rings(paths: list[Path], kwargs: dict[str, Any]) -> tuple[Any, Any]:
     """(ring of old and new keys, ring of the new key alone)."""
     from .cipher import KeyRing
-    from .keysource import key_entry, open_keystores, ring_of
+    from .keysource import is_pkcs11, key_entry, load_store, open_keystores, ring_of
 
     to_keystore = kwargs.pop("to_keystore")
     to_alias = kwargs.pop("to_alias")
@@ -885,16 +885,16 @@ def _rotation_rings(paths: list[Path], kwargs: dict[str, Any]) -> tuple[Any, Any
     store, key_password = stores[0]
     old = key_entry(store, spec.alias, key_password, True)
     same_file = not to_keystore or (
-        Path(to_keystore).exists() and os.path.samefile(to_keystore, store.path)
+        to_keystore == store.path
+        if is_pkcs11(to_keystore) or is_pkcs11(store.path)
+        else Path(to_keystore).exists() and os.path.samefile(to_keystore, store.path)
     )
     if same_file and not to_storetype and not (to_file or to_env):
         new = key_entry(store, to_alias, key_password, True)
     else:
         target = to_keystore or store.path
         new_passwords = _given_passwords(target, to_file, to_env, "to")
-        from .keystores import load_keystore
-
-        new_store = load_keystore(target, new_passwords.store, to_storetype)
+        new_store = load_store(target, new_passwords.store, to_storetype)
         new = key_entry(new_store, to_alias, new_passwords.key or new_passwords.store, True)
     # The old keystores' other keys read what an earlier, unfinished rotation left.
     return ring_of(stores, None, old, new), KeyRing([new])

@@ -282,6 +282,25 @@ def open_keystore(
     return load_keystore(spec.path, passwords.store, spec.storetype), passwords
 
 
+def load_store(
+    path: str,
+    password: Secret | None,
+    storetype: str | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+) -> Keystore:
+    """:func:`~vault.keystores.load_keystore`, or a token's objects for a ``pkcs11:`` URI
+    (``password`` is its PIN)."""
+    if not is_pkcs11(path):
+        return load_keystore(path, password, storetype)
+    from .keystores import pkcs11
+
+    if storetype and normalise_kind(storetype) != "PKCS11":
+        raise UsageError(f"--storetype {storetype} does not match a pkcs11: URI")
+    uri = parse_pkcs11_uri(path)
+    return pkcs11.open_token(uri, uri.module(environ), password)
+
+
 def _open_token(
     spec: KeystoreSpec,
     options: PasswordOptions,
@@ -292,14 +311,10 @@ def _open_token(
     """A PKCS#11 token: the PIN is the store password. Certificates are public objects,
     so encrypting logs in only when the token hides them."""
     from .errors import AliasError
-    from .keystores import pkcs11
 
-    if spec.storetype and normalise_kind(spec.storetype) != "PKCS11":
-        raise UsageError(f"--storetype {spec.storetype} does not match a pkcs11: URI")
     uri = parse_pkcs11_uri(spec.path)
-    module = uri.module(environ)
     if not need_private:
-        store = pkcs11.open_token(uri, module, None)
+        store = load_store(spec.path, None, spec.storetype, environ=environ)
         try:
             if spec.alias is not None or uri.object is not None or uri.id is not None:
                 store.certificate_der(spec.alias)
@@ -307,7 +322,7 @@ def _open_token(
         except AliasError:
             pass  # the certificate may be a private object: log in
     passwords = find_passwords(spec.path, options, environ=environ, interactive=interactive)
-    return pkcs11.open_token(uri, module, passwords.store), passwords
+    return load_store(spec.path, passwords.store, spec.storetype, environ=environ), passwords
 
 
 def open_key_ring(
