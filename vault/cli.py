@@ -412,7 +412,7 @@ def _open_listing(path: str, storetype: str | None, options: PasswordOptions) ->
         if store.kind in ("JKS", "JCEKS"):
             log.warning("%s: no password given: entries listed, integrity not checked", path)
         if store.kind == "PKCS11":
-            log.warning("%s: no PIN given: only the token's public objects are listed", path)
+            log.warning("%s: no PIN given: the token's public objects only", path)
         return store
 
 
