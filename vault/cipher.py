@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from .errors import DecryptionError, MalformedCiphertextError, NoKeyError, UsageError
-from .keystores import DeviceKey, thumbprint
+from .keystores import thumbprint
 from .keystores._model import pkcs1_unpad
 from .secret import Secret
 
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from cryptography import x509
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-    from .keystores._model import OaepDigest
+    from .keystores._device import OaepDigest
 
 
 def _aes_gcm(key: bytes) -> AESGCM:
@@ -103,8 +103,9 @@ def _rsa_decrypt(key: rsa.RSAPrivateKey, block: bytes, transformation: str) -> b
     would hand back a wrong secret for a wrong key. So the padding is checked
     here, on the raw RSA result; the error never says what was wrong.
     """
-    if isinstance(key, DeviceKey):  # a token's key decrypts inside the token
-        return key.decrypt_block(block, _OAEP_DIGEST[transformation])
+    in_device = getattr(key, "decrypt_block", None)  # a keystores._device.DeviceKey
+    if in_device is not None:  # a token's key: it decrypts inside the token
+        return bytes(in_device(block, _OAEP_DIGEST[transformation]))
     if transformation != PKCS1:
         return key.decrypt(block, _padding(transformation))
     size = (key.key_size + 7) // 8

@@ -374,7 +374,7 @@ def _create_in_token(
     uri = parse_pkcs11_uri(uri_text)
     if uri.object is not None and uri.object != alias:
         raise UsageError(f"--alias '{alias}' and the URI's object '{uri.object}' differ")
-    uri = uri._replace(object=alias)
+    uri = uri.with_object(alias)
     subject = parse_dname(dname)
     pin = find_passwords(uri_text, options).store
     cert = pkcs11.create_key_pair(

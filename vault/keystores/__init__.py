@@ -12,10 +12,9 @@ from pathlib import Path
 
 from ..errors import InputError, KeystoreFormatError, UsageError
 from ..secret import Secret
-from ._model import DeviceKey, Entry, EntryKind, Keystore, StoreKind, thumbprint
+from ._model import Entry, EntryKind, Keystore, StoreKind, thumbprint
 
 __all__ = [
-    "DeviceKey",
     "Entry",
     "EntryKind",
     "Keystore",

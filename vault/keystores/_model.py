@@ -20,18 +20,6 @@ if TYPE_CHECKING:
 
 EntryKind = Literal["private-key", "trusted-cert", "secret-key"]
 StoreKind = Literal["JKS", "JCEKS", "PKCS12", "PEM", "PKCS11"]
-OaepDigest = Literal["SHA-1", "SHA-256"]
-
-
-class DeviceKey(rsa.RSAPrivateKey):
-    """An RSA private key that stays in its device (a PKCS#11 token): it decrypts there
-    and is never read out, so ``private_numbers`` and ``private_bytes`` refuse."""
-
-    @abstractmethod
-    def decrypt_block(self, block: bytes, oaep_digest: OaepDigest | None) -> bytes:
-        """Decrypt one RSA block inside the device: OAEP with ``oaep_digest`` and
-        MGF1-SHA-1 (Java's names), or PKCS#1 v1.5 for None. Raises ValueError when the
-        block does not decrypt under this key, saying nothing of why."""
 
 
 def thumbprint(certificate: x509.Certificate | bytes) -> str:

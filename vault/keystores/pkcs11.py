@@ -3,7 +3,7 @@
 A key pair is a private-key object and a certificate object that share a CKA_ID
 (else a label); the label is the alias. The private key is used inside the token
 (CKM_RSA_PKCS_OAEP, or raw RSA with the padding checked here) and never read out:
-the keystore's private keys are :class:`~._model.DeviceKey` handles.
+the keystore's private keys are :class:`~._device.DeviceKey` handles.
 
 Sessions and threads: one session per token per process, opened on first use and
 kept until the process ends. python-pkcs11 starts a module with
@@ -28,21 +28,15 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from ..errors import AliasError, InputError, KeyTroubleError, PasswordError, UsageError
 from ..secret import Secret
-from ._model import (
-    DeviceKey,
-    Entry,
-    Keystore,
-    OaepDigest,
-    parse_certificate,
-    pkcs1_unpad,
-)
+from ._device import DeviceKey, OaepDigest
+from ._model import Entry, Keystore, parse_certificate, pkcs1_unpad
 
 if TYPE_CHECKING:
     from cryptography import x509
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
     from pkcs11 import Session, Token
 
-    from ..keysource import Pkcs11Uri
+    from ._pkcs11_uri import Pkcs11Uri
 
 _LOCK = threading.RLock()
 """Held around every call into a PKCS#11 module in this process."""
