@@ -123,6 +123,7 @@ def _make_template(root: Path) -> Path:
         env=token.env(),
         capture_output=True,
         timeout=120,
+        cwd=root,
     )
     assert done.returncode == 0, done.stderr
     return root
