@@ -46,6 +46,7 @@ _OPTIONS = {
         "--output": "output",
         "-o": "output",
         "--env-prefix": "env_prefix",
+        "--output-dir": "output_dir",
     },
     "exec": {**_KEYSTORE_OPTIONS, "--env-prefix": "env_prefix"},
 }
@@ -101,6 +102,11 @@ def exit_code_for(exc: BaseException) -> int:
         return 130
     if isinstance(exc, BrokenPipeError):
         return EXIT_BAD_INPUT
+    if isinstance(exc, RecursionError | MemoryError):
+        # Each reader names the file it refuses; this is the last line of defence.
+        what = "nested too deeply" if isinstance(exc, RecursionError) else "too large"
+        _say(f"ciphertool: error: an input is {what} to read; refused")
+        return EXIT_BAD_INPUT
     _say(f"ciphertool: internal error ({type(exc).__name__}); please report it")
     return 70
 
@@ -152,10 +158,21 @@ def exports(files: Sequence[Path], vault: Vault, prefix: str) -> dict[str, str]:
     return exported
 
 
-def resolve(file: str, output: str, env_prefix: str, options: Mapping[str, str | None]) -> None:
+def resolve(
+    file: str,
+    output: str,
+    env_prefix: str,
+    options: Mapping[str, str | None],
+    output_dir: str | None = None,
+) -> None:
     """The body of ``ciphertool resolve``."""
+    if output_dir is not None and output != "json":
+        raise UsageError(f"--output {output} prints; --output-dir writes files: choose one")
     paths = [Path(file)]
     vault = vault_for(paths, options)
+    if output_dir is not None:
+        vault.write_dir(paths[0], output_dir)
+        return
     out = sys.stdout
     if output == "json":
         import json
@@ -250,13 +267,14 @@ def _parse(args: list[str]) -> tuple[bool, Callable[[], None]]:
             raise _NotMine
     output = values.pop("output", "json")
     env_prefix = values.pop("env_prefix", "")
+    output_dir = values.pop("output_dir", None)
     if output not in OUTPUTS:
         raise _NotMine
     if command == "resolve":
         if len(positional) != 1 or not _plain_file(positional[0]):
             raise _NotMine
         file = positional[0]
-        return verbose, lambda: resolve(file, output, env_prefix, values)
+        return verbose, lambda: resolve(file, output, env_prefix, values, output_dir)
     if not positional:
         raise _NotMine
     return verbose, lambda: exec_command(positional, env_prefix, values)
@@ -264,6 +282,9 @@ def _parse(args: list[str]) -> tuple[bool, Callable[[], None]]:
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """``ciphertool``: resolve and exec straight away, everything else through click."""
+    from ._nodump import make_non_dumpable
+
+    make_non_dumpable()
     args = list(sys.argv[1:] if argv is None else argv)
     if args == ["--version"]:
         from . import __version__

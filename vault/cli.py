@@ -36,6 +36,26 @@ F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("vault.cli")
 
 
+def _set_lock_timeout(_ctx: click.Context, _param: click.Parameter, value: float | None) -> None:
+    if value is not None:
+        from . import atomic
+
+        atomic.lock_timeout = value
+
+
+def _lock_option(function: F) -> F:
+    """``--lock-timeout``: how long a command waits for another run's lock on a file."""
+    return click.option(
+        "--lock-timeout",
+        type=click.FloatRange(min=0),
+        metavar="SECONDS",
+        expose_value=False,
+        callback=_set_lock_timeout,
+        help="How long to wait for another run's lock on a file before giving up "
+        "(default 60; waiting is said on stderr after a second).",
+    )(function)
+
+
 def _password_options(function: F) -> F:
     options = [
         click.option(
@@ -499,6 +519,7 @@ def keystore_export_cert(
     metavar="TYPE",
     help="Type of a new truststore (default from the extension: .jks JKS, .pem PEM, else PKCS12).",
 )
+@_lock_option
 @_password_options
 def keystore_import_cert(
     truststore: str, cert: str, alias: str, storetype: str | None, **kwargs: Any
@@ -527,6 +548,7 @@ def keystore_import_cert(
     help="File whose line 1 is the new password (line 2: a new key password, JKS only).",
 )
 @click.option("--new-storepass-env", metavar="VAR", help="Variable holding the new password.")
+@_lock_option
 @_password_options
 def keystore_passwd(
     path: str,
@@ -626,7 +648,7 @@ def _write_options(function: F) -> F:
     ]
     for option in reversed(options):
         function = option(function)
-    return _keystore_options(function)
+    return _lock_option(_keystore_options(function))
 
 
 def _options(kwargs: dict[str, Any]) -> Any:
@@ -952,6 +974,7 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
     help="Secret store for .properties, .env and .ini files.",
 )
 @_read_transformation_option
+@_lock_option
 @_keystore_options
 @_wso2.wso2_home_option
 def rotate(
@@ -1033,16 +1056,23 @@ def rotate(
     help="json: the whole document resolved; env: the secrets as NAME='value' lines.",
 )
 @click.option("--env-prefix", default="", help="Prefix for --output env names.")
+@click.option(
+    "--output-dir",
+    type=click.Path(),
+    help="Write each secret FILE refers to as DIR/ALIAS instead (the value alone, 0400; "
+    "DIR 0700), replacing the previous set atomically.",
+    metavar="DIR",
+)
 @_read_transformation_option
 @_keystore_options
-def resolve(file: str, output: str, env_prefix: str, **kwargs: Any) -> None:
+def resolve(file: str, output: str, env_prefix: str, output_dir: str | None, **kwargs: Any) -> None:
     """Print FILE with every $secret{alias} and $env{NAME} resolved.
 
     Fails (exit 3) naming the alias and the file when anything cannot be
     resolved: an unknown alias, a ciphertext no key decrypts, a store entry
     still [plaintext], an unset $env{}. Never prints the alias in its place.
     """
-    _entry.resolve(file, output, env_prefix, kwargs)
+    _entry.resolve(file, output, env_prefix, kwargs, output_dir)
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import re
 from _thread import LockType, allocate_lock
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -93,6 +93,12 @@ class Resolver:
                 self._cache[alias] = self._decrypt(alias, [])
             return self._cache[alias]
 
+    def asked(self) -> dict[str, Secret]:
+        """Every alias asked for so far (by :meth:`secret`, :meth:`text`,
+        :meth:`resolve`), in order, with its value: after :meth:`resolve` of a config's
+        data, the aliases the config refers to (not those they refer to in turn)."""
+        return dict(self._cache)
+
     def _decrypt(self, alias: str, chain: list[str]) -> Secret:
         if alias in chain:
             cycle = " -> ".join([*chain, alias])
@@ -144,17 +150,20 @@ class Resolver:
 
         return _ANY.sub(substitute, value)
 
-    def resolve(self, data: Any) -> Any:
+    def resolve(self, data: Any, mark: Callable[[str], str] | None = None) -> Any:
         """A copy of ``data`` (dicts, lists, scalars) with every string resolved; for an
-        XML config, its text with every reference replaced (see :meth:`xml`)."""
+        XML config, its text with every reference replaced (see :meth:`xml`). ``mark``,
+        when given, is applied to each string that held a ``$secret{}`` reference."""
         if isinstance(data, XmlSource):
             return self.xml(data)
         if isinstance(data, str):
+            if mark is not None and "$secret{" in data:
+                return mark(self.text(data))
             return self.text(data)
         if isinstance(data, dict):
-            return {key: self.resolve(value) for key, value in data.items()}
+            return {key: self.resolve(value, mark) for key, value in data.items()}
         if isinstance(data, list):
-            return [self.resolve(value) for value in data]
+            return [self.resolve(value, mark) for value in data]
         return data
 
     def xml(self, source: XmlSource) -> str:
@@ -249,6 +258,10 @@ def read_text_as_runtime(path: Path, format_name: str, text: str) -> Any:
             from .formats.toml import parse_error
 
             raise parse_error(exc, path) from None
+        except RecursionError:
+            from .formats.toml import TOO_DEEP
+
+            raise InputError(TOO_DEEP, path=path) from None
     if format_name == "xml":
         from .formats import parse
 
@@ -406,11 +419,16 @@ class Vault:
         return data, resolver
 
     def load(
-        self, path: str | os.PathLike[str], secrets: str | os.PathLike[str] | None = None
+        self,
+        path: str | os.PathLike[str],
+        secrets: str | os.PathLike[str] | None = None,
+        *,
+        mark: Callable[[str], str] | None = None,
     ) -> Any:
-        """The config as plain data with every ``$secret{}`` and ``$env{}`` resolved."""
+        """The config as plain data with every ``$secret{}`` and ``$env{}`` resolved
+        (``mark``: see :meth:`Resolver.resolve`)."""
         data, resolver = self.resolver(path, secrets)
-        return resolver.resolve(data)
+        return resolver.resolve(data, mark)
 
     def secrets(
         self, path: str | os.PathLike[str], secrets: str | os.PathLike[str] | None = None
@@ -422,12 +440,49 @@ class Vault:
         """One alias of the config's store."""
         return self.resolver(path)[1].secret(alias)
 
+    def referenced(
+        self, path: str | os.PathLike[str], secrets: str | os.PathLike[str] | None = None
+    ) -> dict[str, Secret]:
+        """Each alias the config refers to, with its value. The whole document is
+        resolved first, so anything in it that cannot be fails before a value is
+        handed out."""
+        data, resolver = self.resolver(path, secrets)
+        resolver.resolve(data)
+        return resolver.asked()
+
+    def write_dir(
+        self,
+        path: str | os.PathLike[str],
+        directory: str | os.PathLike[str],
+        secrets: str | os.PathLike[str] | None = None,
+    ) -> list[str]:
+        """Write each secret the config refers to as ``directory/ALIAS`` (the value alone,
+        0400, the folder 0700), replacing the previous set atomically (see
+        :mod:`vault.secretdir`); the aliases written. Nothing is written when any
+        reference fails."""
+        from .secretdir import check_file_name, publish
+
+        values = self.referenced(path, secrets)
+        for alias in values:
+            check_file_name(alias, path)
+        publish(directory, values)
+        return list(values)
+
 
 def load_config(path: str | os.PathLike[str], **open_args: Any) -> Any:
     """Open the key ring (see :meth:`Vault.open`; the config's own keystore table counts)
     and load ``path`` with every reference resolved."""
     open_args.setdefault("config", path)
     return Vault.open(**open_args).load(path)
+
+
+def write_secret_dir(
+    path: str | os.PathLike[str], directory: str | os.PathLike[str], **open_args: Any
+) -> list[str]:
+    """Open the key ring as :func:`load_config` does and write the secrets ``path``
+    refers to into ``directory``, one file each (see :meth:`Vault.write_dir`)."""
+    open_args.setdefault("config", path)
+    return Vault.open(**open_args).write_dir(path, directory)
 
 
 __all__ = [
@@ -440,4 +495,5 @@ __all__ = [
     "env_name",
     "load_config",
     "read_config",
+    "write_secret_dir",
 ]

@@ -22,6 +22,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ._bounded import CONFIG_LIMIT, read_bounded
 from .errors import InputError, UsageError
 
 REFERENCE = re.compile(r"\$secret\{([A-Za-z0-9_.-]+)\}")
@@ -154,6 +155,10 @@ def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
         from .formats.toml import parse_error
 
         raise parse_error(exc, path) from None
+    except RecursionError:
+        from .formats.toml import TOO_DEEP
+
+        raise InputError(TOO_DEEP, path=path) from None
     except UnicodeDecodeError as exc:
         line = exc.object[: exc.start].count(b"\n") + 1
         raise InputError("not UTF-8 (a TOML file must be)", path=path, line=line) from None
@@ -164,8 +169,7 @@ def _parse_toml(path: str, inode: int, mtime_ns: int, size: int) -> dict[str, An
     """Keyed on inode, mtime and size too: an atomic rewrite (a new inode) is never missed."""
     import tomllib
 
-    with open(path, "rb") as handle:
-        text = handle.read().decode()
+    text = read_config_bytes(path).decode()
     try:
         return tomllib.loads(literal_base64_strings(text))
     except tomllib.TOMLDecodeError:
@@ -231,14 +235,17 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     )
 
 
-def read_text(path: Path) -> str:
-    """A config's text: UTF-8, else latin-1 (as Java reads .properties)."""
+def read_config_bytes(path: str | os.PathLike[str]) -> bytes:
+    """A config's bytes: a regular file, read up to a bound (a FIFO or device is refused)."""
     try:
-        data = path.read_bytes()
+        return read_bounded(path, CONFIG_LIMIT, "config file")
     except FileNotFoundError:
         raise InputError("no such file", path=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path=path) from None
+
+
+def read_text(path: Path) -> str:
+    """A config's text: UTF-8, else latin-1 (as Java reads .properties)."""
+    data = read_config_bytes(path)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

@@ -8,8 +8,8 @@ and JCEKS; the PKCS#11 binding only for a token.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
+from .._bounded import KEYSTORE_LIMIT, read_bounded
 from ..errors import InputError, KeystoreFormatError, UsageError
 from ..secret import Secret
 from ._model import Entry, EntryKind, Keystore, StoreKind, thumbprint
@@ -61,14 +61,11 @@ def sniff_kind(data: bytes) -> StoreKind | None:
 
 
 def read_keystore_bytes(path: str | os.PathLike[str]) -> bytes:
+    """A keystore's bytes: a regular file of at most 1 MB (a FIFO or device is refused)."""
     try:
-        return Path(path).read_bytes()
+        return read_bounded(path, KEYSTORE_LIMIT, "keystore")
     except FileNotFoundError:
         raise InputError("no such keystore file", path=path) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, not a keystore", path=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read keystore: {exc.strerror}", path=path) from None
 
 
 def load_keystore(

@@ -8,6 +8,7 @@ answers to any alias asked for; certificates alone are ``cert1``, ``cert2``...
 from __future__ import annotations
 
 import binascii
+import contextlib
 import math
 import re
 from pathlib import Path
@@ -45,6 +46,14 @@ class PemKeystore(Keystore):
         encrypted = b"ENCRYPTED" in self._key_pem
         if encrypted and password is None:
             raise PasswordError("the PEM key is encrypted and needs a password", path=self.path)
+        if b"-----BEGIN ENCRYPTED PRIVATE KEY-----" in self._key_pem:
+            import base64
+
+            from .pkcs12 import check_key_cost
+
+            body = self._key_pem.split(b"-----")[2]
+            with contextlib.suppress(ValueError):
+                check_key_cost(self.path, base64.b64decode(body))
         try:
             key = serialization.load_pem_private_key(
                 self._key_pem,
