@@ -527,8 +527,11 @@ def keystore_import_cert(
     """Add CERT (PEM or DER) to TRUSTSTORE under ALIAS, creating it if missing."""
     from pathlib import Path
 
+    from .keysource import is_pkcs11
     from .keystores._write import import_certificate, read_certificate
 
+    if is_pkcs11(truststore):
+        raise UsageError("import-cert writes truststore files; a token's objects are its own")
     options = _pw(kwargs)
     certificate = read_certificate(cert)
     if Path(truststore).exists():
@@ -568,8 +571,13 @@ def keystore_passwd(
     Example:
       ciphertool keystore passwd wso2carbon.jks --new-storepass-file new.pass
     """
+    from .keysource import is_pkcs11
     from .keystores._passwd import change_password
 
+    if is_pkcs11(path):
+        raise UsageError(
+            "a token's PIN is changed with the token's own tools (e.g. pkcs11-tool --change-pin)"
+        )
     current = find_passwords(path, _pw(kwargs))
     new = _given_passwords(path, new_storepass_file, new_storepass_env, "new", confirm=True)
     store = change_password(path, current.store, current.key, new.store, new.key, storetype)

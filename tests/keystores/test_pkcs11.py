@@ -258,6 +258,11 @@ def test_wrong_pin_and_unknown_token_are_exit_3_in_one_line(
         ),
     )
     assert_clean_error(missing_module, 2, "no such PKCS#11 module")
+    for command in (["keystore", "passwd", token.uri()], ["keystore", "import-cert", token.uri()]):
+        extra = ["c.pem", "-a", "x"] if "import-cert" in command else []
+        refused = run(*command, *extra, env=token.env(), cwd=tmp_path)
+        assert_clean_error(refused, 2, "token")
+    assert not list(tmp_path.glob("pkcs11*"))  # no file named after the URI
     on_argv = run("decrypt", "-k", token.uri() + "?pin-value=" + PIN, ciphertext, env=token.env())
     assert_clean_error(on_argv, 2, "may not carry the PIN")
     assert PIN not in on_argv.stderr
