@@ -217,4 +217,4 @@ def test_killed_at_many_points_then_settled_every_secret_reads(
         )
         tried += sum(landed)
     print(f"\n{op}: {tried} kill points tried and settled, 0 failures", flush=True)
-    assert tried >= (100 if FULL else 2), tried
+    assert tried >= (50 if FULL else 2), tried

@@ -53,6 +53,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
         f'[secrets]\n"db.pass" = "{red}"\napi-key = "{ring.encrypt("k-1")}"\n'
     )
     (folder / "unknown.toml").write_text('a = "$secret{nope}"\n')
+    (folder / "app.conf").write_text((folder / "app.toml").read_text())
     (folder / "pw.txt").write_text(PASSWORD + "\n")
     (folder / "sub").mkdir()
     return folder
@@ -108,6 +109,10 @@ PLAIN = [
     ["exec", "app.toml", "--", "/nonexistent/cmd"],
     ["exec", "app.toml", "app.toml"],
     ["exec", "app.toml", "--"],
+    ["resolve", "--input-type", "toml", "app.conf"],
+    ["resolve", "--input-type=TOML", "-o", "env", "app.conf"],
+    ["resolve", "app.conf"],
+    ["exec", "--input-type", "toml", "app.conf", "--", "sh", "-c", "echo $API_KEY"],
     ["--version"],
 ]
 TO_CLICK = [
@@ -130,6 +135,8 @@ TO_CLICK = [
     ["exec"],
     ["exec", "--", "app.toml", "--", "true"],
     ["exec", "--bogus", "app.toml", "--", "true"],
+    ["resolve", "--input-type", "conf", "app.conf"],
+    ["resolve", "--input-type", "app.conf"],
     ["list", "app.toml"],
 ]
 

@@ -538,8 +538,8 @@ def test_cli_reader_in_a_loop_while_the_config_changes(
     args = ["resolve", "app.toml", "--output-dir", "out"]
     assert run(*args, env=env_for(keystore)).returncode == 0
     reader = Reader(tmp_path, tmp_path / "out", sets)
-    for i in range(1, 5):
+    for i in range(1, 4):
         config.write_text(texts[i % 2])
         assert run(*args, env=env_for(keystore)).returncode == 0
     reader.result()
-    assert {k: v.decode() for k, v in read_set(tmp_path / "out").items()} == sets[0]
+    assert {k: v.decode() for k, v in read_set(tmp_path / "out").items()} == sets[1]

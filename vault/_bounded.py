@@ -83,19 +83,19 @@ def read_open(fd: int, path: str | os.PathLike[str], limit: int, what: str) -> b
         check_regular(info, path, what)
         if info.st_size > limit:
             raise InputError(f"is larger than {_size(limit)}, too large for a {what}", path=path)
-        chunks = []
-        left = limit + 1
-        offset = 0
-        while left > 0:
-            chunk = os.pread(fd, min(left, 1 << 20), offset)
+        # One read of the size fstat gave, plus one byte to see whether it grew since.
+        data = os.pread(fd, info.st_size + 1, 0)
+        if len(data) <= info.st_size:
+            return data
+        chunks = [data]
+        read = len(data)
+        while read <= limit:
+            chunk = os.pread(fd, min(limit + 1 - read, 1 << 20), read)
             if not chunk:
-                break
+                return b"".join(chunks)
             chunks.append(chunk)
-            left -= len(chunk)
-            offset += len(chunk)
-        if left <= 0:
-            raise InputError(f"grew past {_size(limit)} while read; refused", path=path)
-        return b"".join(chunks)
+            read += len(chunk)
+        raise InputError(f"grew past {_size(limit)} while read; refused", path=path)
     except OSError as exc:
         raise InputError(f"cannot read {what}: {_reason(exc)}", path=path) from None
 

@@ -237,7 +237,7 @@ def replace(path: str | os.PathLike[str], data: bytes) -> None:
     group and mode."""
     target = Path(path)
     try:
-        info = os.lstat(target)
+        info = os.stat(target)
     except OSError as exc:
         raise InputError(f"cannot rewrite: {_describe(exc)}", path=target) from None
     temp = _write_temp(target, data, stat.S_IMODE(info.st_mode), (info.st_uid, info.st_gid))
@@ -598,7 +598,7 @@ def replace_all(changes: Mapping[Path, bytes]) -> None:
     current: Path = targets[0]
     try:
         for current in targets:
-            info = os.lstat(current)
+            info = os.stat(current)
             new = new_name(current)
             write_new(
                 new,
@@ -762,6 +762,8 @@ def recover(directories: Iterable[Path], *, rollback: bool = False) -> list[str]
             strange: list[tuple[str, str]] = []
             ids: list[str] = []
             for name in folder.names():
+                if name.endswith(LOCK_SUFFIX):
+                    _remove_stale_lock(folder, name)
                 id = _id_of(name)
                 if id is None:
                     continue
@@ -778,6 +780,31 @@ def recover(directories: Iterable[Path], *, rollback: bool = False) -> list[str]
             if message is not None:
                 done.append(message)
     return done
+
+
+def _remove_stale_lock(folder: Folder, name: str) -> None:
+    """A lock file a killed run left: removed when it is the runner's own and nobody
+    holds it (a run that opened it meanwhile sees it gone once it holds it, and locks
+    again, as after any release)."""
+    info = folder.lstat(name)
+    if info is None or not _own_regular(info):
+        return
+    try:
+        fd = os.open(
+            name, os.O_RDWR | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=folder.fd
+        )
+    except OSError:
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        held = os.fstat(fd)
+        now = folder.lstat(name)
+        if now is not None and (now.st_dev, now.st_ino) == (held.st_dev, held.st_ino):
+            folder.unlink(name)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _id_of(name: str) -> str | None:
@@ -838,7 +865,13 @@ def _settle_id(directory: Path, id: str, rollback: bool) -> str | None:
             return None  # a live run finished it meanwhile
         failpoint()
         try:
-            return _settle(opened, parts, folders, rollback)
+            message = _settle(opened, parts, folders, rollback)
+            for path, folder in opened.items():
+                if path != directory:  # this one's are cleared by recover()
+                    for name in folder.names():
+                        if name.endswith(LOCK_SUFFIX):
+                            _remove_stale_lock(folder, name)
+            return message
         except OSError as exc:
             raise InputError(
                 f"cannot settle the interrupted rotation: {_describe(exc)}",

@@ -121,6 +121,14 @@ _read_transformation_option = click.option(
 )
 
 
+_input_type_option = click.option(
+    "--input-type",
+    type=click.Choice(_entry.INPUT_TYPES, case_sensitive=False),
+    help="The FILES' format whatever their names (.conf, .cfg, no extension): "
+    "toml, yaml, json, ini, properties, dotenv or xml. Default: from each name.",
+)
+
+
 def _read_transformation(kwargs: dict[str, Any]) -> str | None:
     """--transformation of a command that reads ciphertexts, checked (None: not given)."""
     from .cipher import canonical_transformation
@@ -606,13 +614,13 @@ def _public_ring(files: list[Path], kwargs: dict[str, Any]) -> Any:
 
 def _read_paths(
     files: tuple[str, ...], wso2_home: str | None, kwargs: dict[str, Any]
-) -> tuple[list[Path], bool]:
+) -> tuple[list[Path], bool, Any]:
     """The files list and check read: FILES, or a product home's stores (its keystore
-    then used unless one is named); and whether a keystore was named."""
+    then used unless one is named); whether a keystore was named; the product home."""
     explicit = bool(kwargs["keystore"] or os.environ.get("CIPHERTOOL_KEYSTORE"))
-    home = _wso2.home_for(files, wso2_home)
+    home = _wso2.home_for(files, wso2_home, input_type=kwargs.get("input_type"))
     paths = _wso2.home_stores(home, kwargs) if home is not None else _config_paths(files)
-    return paths, explicit
+    return paths, explicit, home
 
 
 def _private_ring_if_any(files: list[Path], kwargs: dict[str, Any], explicit: bool) -> Any:
@@ -635,16 +643,26 @@ def _write_options(function: F) -> F:
         click.option(
             "--secrets",
             type=click.Path(dir_okay=False, path_type=Path),
-            help="Secret store for .properties, .env and .ini files "
-            "(default: cipher-text.properties beside each file).",
+            help="Secret store for .properties, .env, .ini and XML files, Compose files, "
+            "Kubernetes objects and multi-document YAML (default: cipher-text.properties "
+            "beside each file).",
         ),
         click.option(
             "--format",
             "fmt",
-            type=click.Choice(["self-contained", "plain"]),
-            default="self-contained",
-            show_default=True,
-            help="Ciphertext envelope (plain: WSO2 cipher tool's bare RSA block).",
+            type=click.Choice(["bound", "self-contained", "plain"]),
+            default=None,
+            help="Ciphertext envelope. Default: bound to its alias (a copy under another "
+            "alias does not decrypt) in stores WSO2 never reads (YAML/JSON secrets, "
+            "cipher-text.properties outside a product home); self-contained (WSO2 "
+            "CryptoUtil) in TOML [secrets] and product homes; plain: WSO2 cipher tool's "
+            "bare RSA block.",
+        ),
+        click.option(
+            "--new-key",
+            is_flag=True,
+            help="Encrypt even though none of a store's ciphertexts is for this key (a "
+            "new keystore on purpose; else the run stops, exit 3).",
         ),
         click.option(
             "--transformation",
@@ -653,6 +671,7 @@ def _write_options(function: F) -> F:
             show_default=True,
             help="Java transformation name for new ciphertexts.",
         ),
+        _input_type_option,
     ]
     for option in reversed(options):
         function = option(function)
@@ -665,10 +684,12 @@ def _options(kwargs: dict[str, Any]) -> Any:
 
     return Options(
         kwargs.pop("secrets", None),
-        kwargs.pop("fmt", "self-contained"),
+        kwargs.pop("fmt", None),
         canonical_transformation(
             kwargs.pop("transformation", "RSA/ECB/OAEPwithSHA1andMGF1Padding")
         ),
+        new_key=kwargs.pop("new_key", False),
+        input_type=kwargs.pop("input_type", None),
     )
 
 
@@ -695,7 +716,7 @@ def configure(files: tuple[str, ...], wso2_home: str | None, **kwargs: Any) -> N
     """
     from .operations import configure as run_configure
 
-    home = _wso2.home_for(files, wso2_home)
+    home = _wso2.home_for(files, wso2_home, input_type=kwargs["input_type"])
     if home is not None:
         return _wso2.configure(home, kwargs, _pw(kwargs))
     paths = _config_paths(files)
@@ -759,7 +780,9 @@ def change(secret_alias: str, file: str | None, wso2_home: str | None, **kwargs:
     """Give ALIAS a new value, read from a hidden prompt (asked twice) or stdin (WSO2 -Dchange)."""
     from .operations import change as run_change
 
-    home = _wso2.home_for((file,) if file else (), wso2_home, "--file")
+    home = _wso2.home_for(
+        (file,) if file else (), wso2_home, "--file", input_type=kwargs["input_type"]
+    )
     if home is not None:
         store = _wso2.change(home, secret_alias, kwargs, _pw(kwargs), _read_value)
         click.echo(f"{store}: changed {secret_alias}", err=True)
@@ -778,9 +801,11 @@ def change(secret_alias: str, file: str | None, wso2_home: str | None, **kwargs:
 @click.option(
     "--secrets",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Secret store for .properties, .env and .ini files.",
+    help="Secret store for .properties, .env, .ini and XML files, Compose files, Kubernetes "
+    "objects and multi-document YAML (default: cipher-text.properties beside each).",
 )
 @click.option("--json", "as_json", is_flag=True, help="A JSON list.")
+@_input_type_option
 @_read_transformation_option
 @_keystore_options
 @_wso2.wso2_home_option
@@ -799,9 +824,17 @@ def list_command(
 
     from .operations import Options, list_aliases
 
-    paths, explicit = _read_paths(files, wso2_home, kwargs)
-    options = Options(secrets, read_transformation=_read_transformation(kwargs))
+    paths, explicit, home = _read_paths(files, wso2_home, kwargs)
+    options = Options(
+        secrets, read_transformation=_read_transformation(kwargs), input_type=kwargs["input_type"]
+    )
     infos = list_aliases(paths, _private_ring_if_any(paths, kwargs, explicit), options)
+    if home is not None:
+        from .operations.wso2_xml import xml_references
+
+        marks = xml_references(home)
+        for info in infos:
+            info.references.extend(marks.get(info.alias, []))
     if as_json:
         _echo(json.dumps([asdict(i) for i in infos], indent=2))
         return
@@ -823,9 +856,16 @@ def list_command(
 @click.option(
     "--secrets",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Secret store for .properties, .env and .ini files.",
+    help="Secret store for .properties, .env, .ini and XML files, Compose files, Kubernetes "
+    "objects and multi-document YAML (default: cipher-text.properties beside each).",
 )
 @click.option("--json", "as_json", is_flag=True, help="The findings as a JSON list.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Also report ciphertexts not bound to their alias in stores WSO2 never reads.",
+)
+@_input_type_option
 @_read_transformation_option
 @_keystore_options
 @_wso2.wso2_home_option
@@ -834,6 +874,7 @@ def check(
     keys: tuple[str, ...],
     secrets: Path | None,
     as_json: bool,
+    strict: bool,
     wso2_home: str | None,
     **kwargs: Any,
 ) -> None:
@@ -841,7 +882,9 @@ def check(
     [plaintext] entries not yet encrypted, and ciphertexts no key decrypts.
 
     For CI and pre-commit. Without a keystore password, ciphertexts are not
-    test-decrypted (said on stderr); everything else is checked.
+    test-decrypted (said on stderr); everything else is checked. With
+    --wso2-home, also the product's XML (repository/conf/**/*.xml): password-like
+    values that cipher-tool.properties does not cover, with the line to add.
     """
     from dataclasses import asdict
 
@@ -850,10 +893,19 @@ def check(
     from .operations import check as run_check
     from .sensitive import SensitiveKeys
 
-    paths, explicit = _read_paths(files, wso2_home, kwargs)
-    options = Options(secrets, read_transformation=_read_transformation(kwargs))
+    paths, explicit, home = _read_paths(files, wso2_home, kwargs)
+    options = Options(
+        secrets, read_transformation=_read_transformation(kwargs), input_type=kwargs["input_type"]
+    )
     ring = _private_ring_if_any(paths, kwargs, explicit)
-    findings = run_check(paths, ring, SensitiveKeys(keys), options)
+    sensitive = SensitiveKeys(keys)
+    findings = run_check(paths, ring, sensitive, options, strict=strict)
+    if home is not None:
+        from .operations.wso2_xml import check_xml
+
+        findings = sorted(
+            [*findings, *check_xml(home, sensitive)], key=lambda f: (f.file, f.line, f.kind)
+        )
     if as_json:
         _echo(json.dumps([asdict(f) for f in findings], indent=2))
     else:
@@ -979,8 +1031,10 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
 @click.option(
     "--secrets",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Secret store for .properties, .env and .ini files.",
+    help="Secret store for .properties, .env, .ini and XML files, Compose files, Kubernetes "
+    "objects and multi-document YAML (default: cipher-text.properties beside each).",
 )
+@_input_type_option
 @_read_transformation_option
 @_lock_option
 @_keystore_options
@@ -1014,9 +1068,11 @@ def rotate(
     from .operations.rotate import rollback as run_rollback
     from .operations.rotate import rotate as run_rotate
 
-    home = _wso2.home_for(files, wso2_home)
+    home = _wso2.home_for(files, wso2_home, input_type=kwargs["input_type"])
     paths = _wso2.home_stores(home, kwargs) if home is not None else _config_paths(files)
-    options = Options(secrets, read_transformation=_read_transformation(kwargs))
+    options = Options(
+        secrets, read_transformation=_read_transformation(kwargs), input_type=kwargs["input_type"]
+    )
     if rollback:
         done = run_rollback(paths, options)
         if as_json:
@@ -1071,6 +1127,7 @@ def rotate(
     "DIR 0700), replacing the previous set atomically.",
     metavar="DIR",
 )
+@_input_type_option
 @_read_transformation_option
 @_keystore_options
 def resolve(file: str, output: str, env_prefix: str, output_dir: str | None, **kwargs: Any) -> None:
@@ -1086,6 +1143,7 @@ def resolve(file: str, output: str, env_prefix: str, output_dir: str | None, **k
 @main.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
 @click.argument("args", nargs=-1, required=True, type=click.UNPROCESSED)
 @click.option("--env-prefix", default="", help="Prefix for the variables' names.")
+@_input_type_option
 @_read_transformation_option
 @_keystore_options
 def exec(args: tuple[str, ...], env_prefix: str, **kwargs: Any) -> None:

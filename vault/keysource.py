@@ -10,13 +10,14 @@ relative ``file_name`` is relative to the config file), as WSO2 reads it.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from .cipher import KeyEntry, KeyRing
-from .errors import UsageError, VaultError
-from .keystores import Keystore, load_keystore, normalise_kind, read_keystore_bytes, sniff_kind
+from .errors import InputError, MissingPasswordError, UsageError, VaultError
+from .keystores import Keystore, normalise_kind, parse_keystore, read_keystore_bytes, sniff_kind
 from .passwords import PasswordOptions, Passwords, find_passwords
 from .secret import Secret
 from .store import read_toml
@@ -84,10 +85,16 @@ class KeystoreSpec(NamedTuple):
     path: str
     storetype: str | None = None
     alias: str | None = None
+    named_by: str | None = None
+    """The config file whose keystore table named it (None: the operator did)."""
 
 
 def _config_keystore(config: str | os.PathLike[str]) -> KeystoreSpec | None:
-    """``[keystore.internal]``, else ``[keystore.primary]``, of a TOML config."""
+    """``[keystore.internal]``, else ``[keystore.primary]``, of a TOML config.
+
+    Whoever can write the config chooses this keystore, so it must be one file: a
+    ``:``-list would let a keystore of theirs encrypt every new secret while the
+    operator's own still decrypts (see :func:`check_config_keystore` for the rest)."""
     if not os.fspath(config).endswith(".toml"):
         return None
     data = read_toml(config)
@@ -97,19 +104,63 @@ def _config_keystore(config: str | os.PathLike[str]) -> KeystoreSpec | None:
     for name in ("internal", "primary"):
         table = tables.get(name)
         if isinstance(table, dict) and isinstance(table.get("file_name"), str):
-            file_name: str = table["file_name"]
-            if is_pkcs11(file_name):
-                parse_pkcs11_uri(file_name, from_config=True)
-            elif not Path(file_name).is_absolute():
-                file_name = os.fspath(Path(config).parent / file_name)
+            text: str = table["file_name"]
+            if is_pkcs11(text):
+                parse_pkcs11_uri(text, from_config=True)  # refuses a module-path
+                file_name = text
+            else:
+                if os.pathsep in text:
+                    raise InputError(
+                        f"[keystore.{name}] file_name names several keystores ({os.pathsep!r}); "
+                        "a config names one keystore file (a list is for --keystore and "
+                        "$CIPHERTOOL_KEYSTORE)",
+                        path=config,
+                        line=_line_of(config, name, "file_name"),
+                    )
+                named = Path(text)
+                if not named.is_absolute():
+                    named = Path(config).parent / named
+                file_name = os.fspath(named)
             kind = table.get("type")
             alias = table.get("alias")
             return KeystoreSpec(
                 file_name,
                 kind if isinstance(kind, str) else None,
                 alias if isinstance(alias, str) else None,
+                os.fspath(config),
             )
     return None
+
+
+def _line_of(config: str | os.PathLike[str], table: str, key: str) -> int | None:
+    """The line of ``key`` in a TOML config's ``[keystore.TABLE]`` (for errors only)."""
+    from .formats import parse
+    from .store import read_text
+
+    document = parse(read_text(Path(config)), "toml", config)
+    wanted = ("keystore", table, key)
+    return next((s.line for s in document.scalars() if s.path == wanted), None)
+
+
+_ENCRYPTED_PEM = re.compile(rb"-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED")
+
+
+def check_config_keystore(spec: KeystoreSpec, kind: str | None, data: bytes) -> None:
+    """A keystore a config names must be one a password protects: not a PEM file whose
+    key is unencrypted (anyone could have made it) or that holds certificates alone."""
+    if spec.named_by is None or kind != "PEM":
+        return
+    if b"PRIVATE KEY-----" not in data:
+        why = "holds certificates alone"
+    elif _ENCRYPTED_PEM.search(data) is None:
+        why = "holds an unencrypted private key"
+    else:
+        return
+    raise InputError(
+        f"the keystore {spec.path} named by its keystore table {why}: a config may name "
+        "only a keystore its password protects (give --keystore to use this one)",
+        path=spec.named_by,
+    )
 
 
 def keystore_spec(
@@ -144,7 +195,8 @@ def keystore_spec(
                         f"--alias '{name}' and the URI's object '{uri.object}' differ; give one"
                     )
                 name = uri.object
-    return KeystoreSpec(path, kind, name)
+    named_by = own.named_by if own and not keystore and not env.get(ENV_KEYSTORE) else None
+    return KeystoreSpec(path, kind, name, named_by)
 
 
 def open_keystore(
@@ -154,23 +206,61 @@ def open_keystore(
     need_private: bool,
     environ: Mapping[str, str] | None = None,
     interactive: bool | None = None,
+    keep_tmp: bool = False,
 ) -> tuple[Keystore, Passwords | None]:
     """Load the keystore, asking for a password only when it is needed.
 
-    JKS, JCEKS and PEM give their certificates without a password, so
-    encrypting with them asks for none; PKCS12 and private keys need one.
+    JKS, JCEKS and PEM list their certificates without a password (``need_private``
+    False: unverified, for listing); PKCS12 and private keys need one, and with it a
+    JKS or JCEKS file's integrity and a PKCS12 file's MAC are checked. ``keep_tmp``: a
+    ``password-tmp`` is read but left for the service it is meant for.
     """
     if is_pkcs11(spec.path):
-        return _open_token(spec, options, need_private, environ, interactive)
-    kind = (
-        normalise_kind(spec.storetype)
-        if spec.storetype
-        else sniff_kind(read_keystore_bytes(spec.path))
-    )
+        return _open_token(spec, options, need_private, environ, interactive, keep_tmp)
+    data = read_keystore_bytes(spec.path)
+    kind = normalise_kind(spec.storetype) if spec.storetype else sniff_kind(data)
+    check_config_keystore(spec, kind, data)
     if not need_private and kind in ("JKS", "JCEKS", "PEM"):
-        return load_keystore(spec.path, None, spec.storetype), None
-    passwords = find_passwords(spec.path, options, environ=environ, interactive=interactive)
-    return load_keystore(spec.path, passwords.store, spec.storetype), passwords
+        return parse_keystore(spec.path, data, None, spec.storetype), None
+    passwords = find_passwords(
+        spec.path, options, environ=environ, interactive=interactive, keep_tmp=keep_tmp
+    )
+    return parse_keystore(spec.path, data, passwords.store, spec.storetype), passwords
+
+
+def open_encryption_key(
+    spec: KeystoreSpec,
+    options: PasswordOptions = _NO_OPTIONS,
+    *,
+    environ: Mapping[str, str] | None = None,
+    interactive: bool | None = None,
+) -> tuple[Keystore, KeyEntry]:
+    """The keystore and the certificate that encrypts, vouched for: the password is
+    needed (encrypting with a certificate alone is ``--cert``), so that a JKS or
+    JCEKS file's digest and a PKCS12 file's MAC are checked, and a PEM key is
+    decrypted and found to be its certificate's. A keystore swapped under its name,
+    or a certificate that is not the key's own, never encrypts a secret."""
+    path = split_keystores(spec.path)[0]
+    first = spec._replace(path=path)
+    try:
+        store, passwords = open_keystore(
+            first,
+            options,
+            need_private=True,
+            environ=environ,
+            interactive=interactive,
+            keep_tmp=True,
+        )
+    except MissingPasswordError as exc:
+        raise MissingPasswordError(
+            f"{exc.message} (encrypting with a keystore checks it with its password; "
+            "--cert FILE encrypts with a certificate alone)",
+            path=exc.path,
+        ) from None
+    entry = key_entry(store, spec.alias, None, False)
+    if store.kind == "PEM":
+        store.private_key(spec.alias, passwords.key if passwords else None)
+    return store, entry
 
 
 def load_store(
@@ -183,6 +273,8 @@ def load_store(
     """:func:`~vault.keystores.load_keystore`, or a token's objects for a ``pkcs11:`` URI
     (``password`` is its PIN)."""
     if not is_pkcs11(path):
+        from .keystores import load_keystore
+
         return load_keystore(path, password, storetype)
     from .keystores import pkcs11
 
@@ -198,6 +290,7 @@ def _open_token(
     need_private: bool,
     environ: Mapping[str, str] | None,
     interactive: bool | None,
+    keep_tmp: bool,
 ) -> tuple[Keystore, Passwords | None]:
     """A PKCS#11 token: the PIN is the store password. Certificates are public objects,
     so encrypting logs in only when the token hides them."""
@@ -212,7 +305,9 @@ def _open_token(
             return store, None
         except AliasError:
             pass  # the certificate may be a private object: log in
-    passwords = find_passwords(spec.path, options, environ=environ, interactive=interactive)
+    passwords = find_passwords(
+        spec.path, options, environ=environ, interactive=interactive, keep_tmp=keep_tmp
+    )
     return load_store(spec.path, passwords.store, spec.storetype, environ=environ), passwords
 
 
@@ -234,14 +329,8 @@ def open_key_ring(
     keys are decrypted only when a ciphertext asks for one of them.
     """
     if not need_private:
-        store, _ = open_keystore(
-            KeystoreSpec(split_keystores(spec.path)[0], spec.storetype, spec.alias),
-            options,
-            need_private=False,
-            environ=environ,
-            interactive=interactive,
-        )
-        return KeyRing([key_entry(store, spec.alias, None, False)])
+        _, entry = open_encryption_key(spec, options, environ=environ, interactive=interactive)
+        return KeyRing([entry])
     stores = open_keystores(spec, options, environ=environ, interactive=interactive)
     return ring_of(stores, spec.alias)
 
@@ -261,7 +350,7 @@ def open_keystores(
     opened: list[OpenStore] = []
     for n, path in enumerate(split_keystores(spec.path)):
         store, passwords = open_keystore(
-            KeystoreSpec(path, spec.storetype if n == 0 else None),
+            KeystoreSpec(path, spec.storetype if n == 0 else None, named_by=spec.named_by),
             options,
             need_private=True,
             environ=environ,

@@ -214,8 +214,11 @@ def find_passwords(
     environ: Mapping[str, str] | None = None,
     interactive: bool | None = None,
     prompt: Callable[[str], str] | None = None,
+    keep_tmp: bool = False,
 ) -> Passwords:
-    """The passwords for ``keystore`` from the first source that answers (see module doc)."""
+    """The passwords for ``keystore`` from the first source that answers (see module doc).
+    ``keep_tmp``: a ``password-tmp`` is read and left in place (a write command checking
+    the keystore's integrity leaves it to the service it is meant for)."""
     env = os.environ if environ is None else environ
     options = options or PasswordOptions()
     if interactive is None:
@@ -238,6 +241,8 @@ def find_passwords(
     if folder is not None:
         tmp = folder / "password-tmp"
         if _present(tmp):
+            if keep_tmp and not tmp.is_symlink():
+                return found(read_password_file(tmp), str(tmp))
             return found(_consume_tmp(tmp), str(tmp))
         persist = folder / "password-persist"
         if _present(persist):

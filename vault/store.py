@@ -12,6 +12,9 @@ Read-only and small: the resolver imports it too.
   ``cipher-text.properties`` beside it (or the file ``--secrets`` names). An
   XML file with none beside it, inside a WSO2 product home, uses the home's
   ``repository/conf/security/cipher-text.properties``.
+* A YAML or JSON file whose own schema gives ``secrets`` another meaning, or
+  allows no extra key, keeps its store beside it too (see :func:`own_schema`):
+  Docker Compose files, Kubernetes objects, multi-document YAML.
 """
 
 from __future__ import annotations
@@ -111,16 +114,59 @@ def holds_reference(value: str) -> bool:
     return "$secret{" in value or "$env{" in value
 
 
-def store_file_for(config: Path, format_name: str, secrets: Path | None = None) -> Path:
-    """Where the aliases of ``config`` live: itself (TOML/YAML/JSON) or a properties file."""
+def yaml_untagged(loader: Any, _suffix: str, node: Any) -> Any:
+    """A YAML node under a local tag no safe loader knows (Ansible's ``!vault``,
+    CloudFormation's ``!Ref``, Home Assistant's ``!secret``) read as the same node
+    untagged: a multi-constructor for ``"!"``, shared by the resolver and the rewriter."""
+    if node.id == "scalar":
+        return loader.construct_scalar(node)
+    if node.id == "sequence":
+        return loader.construct_sequence(node, deep=True)
+    return loader.construct_mapping(node, deep=True)
+
+
+class Documents(list[Any]):
+    """The documents of a multi-document YAML file (``---``), in order."""
+
+
+def own_schema(data: Any) -> str | None:
+    """What a YAML or JSON config is, when its own schema forbids a top-level ``secrets``
+    store: a multi-document file (:class:`Documents`), a Kubernetes object (``apiVersion``
+    and ``kind``: the API server refuses an unknown field), a Docker Compose file (top-level
+    ``services``: Compose's own ``secrets`` names files and variables). None otherwise."""
+    if isinstance(data, Documents):
+        return "a multi-document YAML file"
+    if isinstance(data, dict):
+        if "apiVersion" in data and "kind" in data:
+            return "a Kubernetes object"
+        if "services" in data and isinstance(data["services"], dict | None):
+            return "a Docker Compose file"
+    return None
+
+
+def store_file_for(
+    config: Path, format_name: str, secrets: Path | None = None, *, inline: bool = True
+) -> Path:
+    """Where the aliases of ``config`` live: itself (TOML/YAML/JSON, unless ``inline`` is
+    False: see :func:`own_schema`) or a properties file."""
     if secrets is not None:
         return secrets
-    if format_name in INLINE_STORE_FORMATS:
+    if format_name in INLINE_STORE_FORMATS and inline:
         return config
     beside = config.parent / STORE_FILE_NAME
     if format_name == "xml" and not beside.exists():
         return _product_home_store(config) or beside
     return beside
+
+
+def wso2_reads(store: Path, format_name: str) -> bool:
+    """Whether WSO2's runtime may read this secret store: a TOML ``[secrets]`` table
+    (deployment.toml), or a product home's ``repository/conf/security/cipher-text.properties``.
+    Those keep WSO2's envelopes; every other store gets bound ones (see vault.cipher)."""
+    if format_name == "toml":
+        return True
+    parts = store.absolute().parts
+    return format_name == "properties" and parts[-len(WSO2_STORE.parts) :] == WSO2_STORE.parts
 
 
 def _product_home_store(config: Path) -> Path | None:
@@ -220,6 +266,31 @@ _SUFFIXES = {
 }
 
 
+#: ``--input-type`` / ``input_type=`` names, and the format each means.
+INPUT_TYPES = {
+    "toml": "toml",
+    "yaml": "yaml",
+    "json": "json",
+    "ini": "ini",
+    "properties": "properties",
+    "dotenv": "env",
+    "xml": "xml",
+}
+
+
+def config_format(path: str | os.PathLike[str], input_type: str | None = None) -> str:
+    """The format of a config: ``input_type`` (a name of :data:`INPUT_TYPES`) when given,
+    whatever the file is called, else from its name (see :func:`detect_format`)."""
+    if input_type is None:
+        return detect_format(path)
+    try:
+        return INPUT_TYPES[input_type.lower()]
+    except KeyError:
+        raise UsageError(
+            f"unknown input type '{input_type}' (expected {', '.join(INPUT_TYPES)})"
+        ) from None
+
+
 def detect_format(path: str | os.PathLike[str]) -> str:
     """The format of a file from its name: ``.env`` and ``.env.*`` / ``*.env`` are dotenv."""
     name = Path(path).name
@@ -230,7 +301,8 @@ def detect_format(path: str | os.PathLike[str]) -> str:
         return _SUFFIXES[suffix]
     raise UsageError(
         "unknown config format (expected .toml, .yaml/.yml, .json, .ini/.cfg, .properties, "
-        ".env or .xml)",
+        ".env or .xml): name it with --input-type "
+        "toml|yaml|json|ini|properties|dotenv|xml (input_type= in the library)",
         path=path,
     )
 

@@ -78,8 +78,14 @@ def start(folder: Path, env: dict[str, str], *args: str) -> subprocess.Completed
     )
 
 
-def test_databases_from_the_protected_config(tmp_path: Path) -> None:
-    folder, env = site(tmp_path)
+@pytest.fixture(scope="module")
+def configured(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """The example as shipped, configured once for the tests that do not change it."""
+    return site(tmp_path_factory.mktemp("django"))
+
+
+def test_databases_from_the_protected_config(configured: tuple[Path, dict[str, str]]) -> None:
+    folder, env = configured
     result = start(folder, env)
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout)
@@ -127,9 +133,11 @@ def test_a_dangling_reference_stops_the_start_naming_alias_and_file(tmp_path: Pa
     assert DB_PASSWORD not in result.stderr and SECRET_KEY not in result.stderr
 
 
-def test_a_wrong_keystore_password_stops_the_start(tmp_path: Path) -> None:
-    folder, env = site(tmp_path)
-    env["CIPHERTOOL_KEYSTORE_PASSWORD"] = "not-the-password"
+def test_a_wrong_keystore_password_stops_the_start(
+    configured: tuple[Path, dict[str, str]],
+) -> None:
+    folder, env = configured
+    env = dict(env, CIPHERTOOL_KEYSTORE_PASSWORD="not-the-password")
     result = start(folder, env)
     assert result.returncode != 0 and "PasswordError" in result.stderr
     assert "not-the-password" not in result.stderr

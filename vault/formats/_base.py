@@ -96,6 +96,9 @@ class Document(ABC):
     #: The key path of the secret store inside this file ("secrets"), or None
     #: when the format keeps its secrets in cipher-text.properties.
     store_path: KeyPath | None = None
+    #: What the file is when its own schema keeps its store beside it, though its format
+    #: could hold one inside (a Compose file, ...: see :func:`vault.store.own_schema`).
+    own_schema: str | None = None
 
     def __init__(self, text: str, path: str | os.PathLike[str] | None = None) -> None:
         self.text = text

@@ -12,7 +12,8 @@ A line is one of:
 Values:
 
 * unquoted: the rest of the line up to a ``#`` that follows whitespace, trailing
-  whitespace trimmed, taken literally;
+  whitespace trimmed, taken literally; ``KEY= # note`` (a blank after ``=``, then
+  ``#``) is empty, the rest a comment, as python-dotenv reads it (``KEY=#x`` is ``#x``);
 * ``'single'``: literal, no escapes, may span lines;
 * ``"double"``: may span lines; ``\\n \\t \\r \\" \\\\ \\$`` are escapes, any other
   backslash is kept as it is;
@@ -145,11 +146,14 @@ class DotenvDocument(Document):
             if next_char != "=":
                 raise self._fail("expected '=' after the variable name", after_key)
             start = _match_end(_BLANKS, text, after_key + 1)
-            position = self._value(key.group(1), start)
+            position = self._value(key.group(1), start, after_key + 1)
 
-    def _value(self, key: str, start: int) -> int:
+    def _value(self, key: str, start: int, after_equals: int) -> int:
         """Read the value at ``start``; returns where the next line begins."""
         text = self.text
+        if start > after_equals and text.startswith("#", start):
+            self._add(key, "", after_equals, after_equals, "plain")  # "KEY= # note"
+            return self._next_line(start)
         quote = text[start] if start < len(text) else ""
         if quote == "'":
             close = text.find("'", start + 1)

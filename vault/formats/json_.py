@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..errors import InputError
+from ..store import own_schema
 from ._base import Document, Edit, KeyPath, ParseError, PathPart, Scalar
 
 _WS = re.compile(r"[ \t\n\r]*")
@@ -193,11 +194,13 @@ class JsonDocument(Document):
     def __init__(self, text: str, path: str | os.PathLike[str] | None = None) -> None:
         super().__init__(text, path)
         try:
-            json.loads(text)
+            self.own_schema = own_schema(json.loads(text))
         except json.JSONDecodeError as exc:
             raise ParseError(exc.msg, path=path, line=exc.lineno, column=exc.colno) from None
         except RecursionError:
             raise ParseError("the document is nested too deeply", path=path) from None
+        if self.own_schema is not None:
+            self.store_path = None
         scanner = _Scanner(text)
         scanner.run()
         self._scanner = scanner
@@ -238,6 +241,10 @@ class JsonDocument(Document):
     def add_entries(self, entries: Sequence[tuple[str, str]]) -> list[Edit]:
         if not entries:
             return []
+        if self.own_schema is not None:
+            raise InputError(
+                f"is {self.own_schema}: its secrets are kept beside it, not in it", path=self.path
+            )
         for alias, _ in entries:
             if not _ALIAS.fullmatch(alias):
                 raise ValueError("an alias is made of A-Z a-z 0-9 _ . - only")

@@ -148,6 +148,10 @@ class XmlDocument(Document):
         line = bisect_right(self._line_starts, position)
         return line, position - self._line_starts[line - 1] + 1
 
+    def line_of(self, position: int) -> int:
+        """The 1-based line of a position in the text."""
+        return self._where(position)[0]
+
     def _parse(self) -> Element:
         from xml.parsers import expat
 

@@ -31,6 +31,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ..errors import InputError
+from ..store import Documents, own_schema, yaml_untagged
 from ._base import Document, Edit, KeyPath, ParseError, PathPart, Scalar
 
 _STR = "tag:yaml.org,2002:str"
@@ -100,7 +101,10 @@ if hasattr(yaml, "CSafeLoader"):
             _remember_merges(self.originals, node)
             super().flatten_mapping(node)
 
+    _CLoader.add_multi_constructor("!", yaml_untagged)
     _C_LOADER = _CLoader
+
+_PyLoader.add_multi_constructor("!", yaml_untagged)
 
 
 def _double_quoted(value: str) -> str:
@@ -201,10 +205,11 @@ class YamlDocument(Document):
             self._walk(root, data, index, loader, found)
         loader.dispose()
         self._scalars = self._with_lines(found)
-        self._store_document = next(
-            (n for n, data in enumerate(self._data) if isinstance(data, dict) and _STORE in data),
-            0,
+        self.own_schema = own_schema(
+            Documents(self._data) if len(self._data) > 1 else (self._data or [None])[0]
         )
+        if self.own_schema is not None:
+            self.store_path = None
 
     # -- parsing ---------------------------------------------------------------
 
@@ -333,6 +338,9 @@ class YamlDocument(Document):
             where = self._block(start, end, node.value)
             end = self._block_ends[node] = self._block_content_end(end, where)
         self._where[start, end] = where
+        if node.tag.startswith("!"):
+            # Another tool's value (``!vault |``, ``!Ref x``): never plaintext of its own.
+            return (start, end, path, f"{node.tag} {self.text[start:end]}", False, style, document)
         is_string = isinstance(data, str)
         value = data if is_string else self.text[start:end]
         return (start, end, path, value, is_string, style, document)
@@ -414,12 +422,11 @@ class YamlDocument(Document):
         return self._scalars
 
     def store_entries(self) -> list[Scalar]:
-        """The scalars of the ``secrets`` mapping of the store document only."""
-        return [
-            s
-            for s in self._scalars
-            if s.document == self._store_document and len(s.path) > 1 and s.path[0] == _STORE
-        ]
+        """The scalars of the top-level ``secrets`` mapping; none in a file whose schema
+        keeps its store beside it (multi-document YAML, Compose, Kubernetes)."""
+        if self.store_path is None:
+            return []
+        return [s for s in self._scalars if len(s.path) > 1 and s.path[0] == _STORE]
 
     def render(self, scalar: Scalar, new_value: str) -> str:
         where = self._where.get((scalar.start, scalar.end))
@@ -474,15 +481,19 @@ class YamlDocument(Document):
     # -- the inline store ------------------------------------------------------------
 
     def add_entries(self, entries: Sequence[tuple[str, str]]) -> list[Edit]:
-        """Add ``alias: "value"`` entries to the top-level ``secrets`` mapping of the
-        first document that has one (else of the first document), creating it when missing."""
+        """Add ``alias: "value"`` entries to the top-level ``secrets`` mapping, creating it
+        when missing (never in a file whose schema keeps its store beside it)."""
         if not entries:
             return []
+        if self.own_schema is not None:
+            raise InputError(
+                f"is {self.own_schema}: its secrets are kept beside it, not in it", path=self.path
+            )
         text = self.text
         if not self._roots:
             return [self._append_store(len(text), 0, entries)]
-        root = self._roots[self._store_document]
-        data = self._data[self._store_document]
+        root = self._roots[0]
+        data = self._data[0]
         if (
             isinstance(root, ScalarNode)
             and data is None
@@ -493,7 +504,7 @@ class YamlDocument(Document):
             ]
         if not isinstance(root, MappingNode) or not isinstance(data, dict):
             raise InputError(
-                "the first YAML document is not a mapping: cannot add a secrets mapping",
+                "the YAML document is not a mapping: cannot add a secrets mapping",
                 path=self.path,
             )
         item = self._store_item(root)

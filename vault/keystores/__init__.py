@@ -21,6 +21,7 @@ __all__ = [
     "StoreKind",
     "load_keystore",
     "normalise_kind",
+    "parse_keystore",
     "read_keystore_bytes",
     "sniff_kind",
     "thumbprint",

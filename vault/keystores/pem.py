@@ -68,7 +68,38 @@ class PemKeystore(Keystore):
             raise KeystoreFormatError(
                 "the PEM key is damaged (its numbers disagree)", path=self.path
             )
+        if entry.certificate_der is not None and not _certifies(entry.certificate_der, key):
+            # Secrets encrypted for this certificate could never be decrypted with the key.
+            raise KeystoreFormatError(
+                "the PEM file's certificate is not its key's (the public keys differ)",
+                path=self.path,
+            )
         return key
+
+
+def _certifies(certificate_der: bytes, key: PrivateKeyTypes) -> bool:
+    """Whether the certificate's public key is ``key``'s: its SubjectPublicKeyInfo read
+    from the DER (no X.509 parse at service start), else compared by numbers."""
+    public = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    try:
+        tbs = next(_der.children(_der.parse_one(certificate_der, _der.SEQUENCE)))
+        fields = list(_der.children(tbs))
+        if fields and fields[0].tag == _der.CONTEXT_0:
+            fields = fields[1:]  # the version
+        if len(fields) > 5 and fields[5].raw == public:
+            return True
+    except (_der.DerError, ValueError, StopIteration):
+        pass
+    from ._model import parse_certificate
+
+    certified = parse_certificate(certificate_der).public_key()
+    return bool(
+        isinstance(certified, rsa.RSAPublicKey)
+        and isinstance(key, rsa.RSAPrivateKey)
+        and certified.public_numbers() == key.public_key().public_numbers()
+    )
 
 
 def rsa_numbers_agree(key: rsa.RSAPrivateKey) -> bool:

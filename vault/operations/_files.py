@@ -87,7 +87,8 @@ def empty_store(path: Path, config: Path | None = None) -> ConfigFile:
 
 def read_store(config: ConfigFile, secrets: Path | None) -> ConfigFile:
     """The store of ``config``: itself, or the properties file beside it / named."""
-    where = store_file_for(config.path, config.format_name, secrets)
+    inline = config.document.own_schema is None
+    where = store_file_for(config.path, config.format_name, secrets, inline=inline)
     if where == config.path:
         return config
     if not where.exists():

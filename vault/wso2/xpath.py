@@ -140,3 +140,36 @@ def compile_xpath(source: str) -> XPath:
 
 def select(source: str, root: Element) -> Sequence[Element]:
     return compile_xpath(source).select(root)
+
+
+def xpath_of(element: Element) -> str:
+    """An XPath of the supported subset that selects ``element`` alone, written as
+    cipher-tool.properties writes them: ``//UserManager/Realm/Property[@name='Password']``;
+    a step gets its ``name`` attribute, else its position, where names repeat."""
+    chain: list[Element] = []
+    node: Element | None = element
+    while node is not None:
+        chain.append(node)
+        node = node.parent
+    chain.reverse()
+    steps = []
+    for node in chain:
+        step = node.name
+        same = [c for c in node.parent.children if c.name == node.name] if node.parent else [node]
+        named = node.attribute("name")
+        if named is not None and "'" not in named.value and node.name == "Property":
+            step += f"[@name='{named.value}']"  # WSO2's own lines name every Property
+            same = [c for c in same if (a := c.attribute("name")) and a.value == named.value]
+        if len(same) > 1:
+            step += f"[{same.index(node) + 1}]"
+        steps.append(step)
+    found = "//" + "/".join(steps)
+    if compile_xpath(found).select(chain[0]) == [element]:
+        return found
+    # A descendant of the same name as the root: spell every position from the top.
+    return "/" + "/".join(
+        f"{n.name}[{[c for c in n.parent.children if c.name == n.name].index(n) + 1}]"
+        if n.parent
+        else n.name
+        for n in chain
+    )
