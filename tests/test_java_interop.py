@@ -201,6 +201,7 @@ def test_java_sunpkcs11_and_ciphertool_share_a_token(
     env = token.env()
     ours = run(
         "encrypt", "-k", token.uri(), "--format", "plain", "-t", "RSA/ECB/PKCS1Padding",
+        "--storepass-file", str(token.pin_file),
         input=VALUE, env=env,
     ).stdout.strip()  # fmt: skip
     requests = [["decrypt", "app", ours]] + [

@@ -103,7 +103,7 @@ def test_a_config_may_name_a_token_but_not_the_module_to_load(tmp_path: Path) ->
     config = tmp_path / "app.toml"
     config.write_text('[keystore.internal]\nfile_name = "pkcs11:token=t;object=app"\n')
     spec = keystore_spec(config=config, environ={})
-    assert spec == KeystoreSpec("pkcs11:token=t;object=app", None, "app")  # not made relative
+    assert spec[:3] == ("pkcs11:token=t;object=app", None, "app")  # not made relative
     config.write_text(
         '[keystore.internal]\nfile_name = "pkcs11:token=t;object=app?module-path=/tmp/evil.so"\n'
     )
@@ -147,8 +147,8 @@ def test_encrypt_with_the_certificate_and_decrypt_inside_the_token(in_process: T
 @needs_hsm
 def test_one_command_line_round_trip(run: Run, token: Token) -> None:
     env = token.env()
-    ciphertext = _ok(run("encrypt", "-k", token.uri(), input="db-pw", env=env)).stdout.strip()
     pin = ["--storepass-file", str(token.pin_file)]
+    ciphertext = _ok(run("encrypt", "-k", token.uri(), *pin, input="db-pw", env=env)).stdout.strip()
     assert _ok(run("decrypt", "-k", token.uri(), *pin, ciphertext, env=env)).stdout == "db-pw"
 
 
@@ -175,7 +175,7 @@ def test_resolve_exec_list_and_check_with_a_token(run: Run, token: Token, tmp_pa
     uri = token.uri(module=True)  # the module from the URI this time
     env = clean_env(SOFTHSM2_CONF=str(token.conf))
     pin = ["--storepass-file", str(token.pin_file)]
-    _ok(run("configure", str(config), "-k", uri, env=env))
+    _ok(run("configure", str(config), "-k", uri, *pin, env=env))
     assert "hunter2" not in config.read_text()
     resolved = json.loads(_ok(run("resolve", str(config), "-k", uri, *pin, env=env)).stdout)
     assert resolved["db"] == {"password": "hunter2", "url": "jdbc://h/tok-123"}
@@ -192,7 +192,11 @@ def test_resolve_exec_list_and_check_with_a_token(run: Run, token: Token, tmp_pa
 def test_the_pin_comes_from_the_store_password_sources(
     run: Run, token: Token, tmp_path: Path
 ) -> None:
-    ciphertext = _ok(run("encrypt", "-k", token.uri(), input="v", env=token.env())).stdout.strip()
+    ciphertext = _ok(
+        run(
+            "encrypt", "-k", token.uri(), input="v", env=token.env(CIPHERTOOL_KEYSTORE_PASSWORD=PIN)
+        )
+    ).stdout.strip()
     home = tmp_path / "home"
     home.mkdir()
     (home / "password-persist").write_text(PIN + "\n")
@@ -222,7 +226,11 @@ def test_the_pin_comes_from_the_store_password_sources(
 def test_wrong_pin_and_unknown_token_are_exit_3_in_one_line(
     run: Run, token: Token, tmp_path: Path
 ) -> None:
-    ciphertext = _ok(run("encrypt", "-k", token.uri(), input="v", env=token.env())).stdout.strip()
+    ciphertext = _ok(
+        run(
+            "encrypt", "-k", token.uri(), input="v", env=token.env(CIPHERTOOL_KEYSTORE_PASSWORD=PIN)
+        )
+    ).stdout.strip()
     wrong = run(
         "decrypt",
         "-k",

@@ -124,7 +124,7 @@ def test_the_resolver_decrypts_through_the_server_and_holds_no_key(
     ciphertool = [sys.executable, "-m", "vault"]
     config.write_text('[db]\npassword = "$secret{db}"\n\n[secrets]\ndb = "[through-the-socket]"\n')
     configured = subprocess.run(
-        [*ciphertool, "configure", str(config), "-k", uri],
+        [*ciphertool, "configure", str(config), "-k", uri, "--storepass-file", str(pin)],
         env=served.env(),
         capture_output=True,
         timeout=60,
