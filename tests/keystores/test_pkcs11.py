@@ -499,3 +499,49 @@ def test_a_ciphertext_for_another_key_is_not_read_by_the_token(
         block = stranger.encrypt("not-yours", format="plain", transformation=transformation)
         with pytest.raises(DecryptionError, match=r"^decryption failed$"):
             ring.decrypt(block, transformation=transformation)
+
+
+@needs_hsm
+def test_a_certificate_planted_under_the_keys_label_is_not_the_keys(
+    in_process: Token, tmp_path: Path
+) -> None:
+    """A public certificate object anyone may create without the PIN, under the key's
+    label and id, holding another key: it is listed, and never encrypts for 'app'."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+    from pkcs11 import Attribute, CertificateType, ObjectClass
+    from pkcs11 import lib as load_lib
+
+    from vault.keysource import load_store
+    from vault.keystores._write import create_keystore
+    from vault.secret import Secret
+
+    other = create_keystore(tmp_path / "o.p12", "o", Secret("file-pass-1"))
+    token = load_lib(in_process.module).get_token(token_label=in_process.label)
+    store = load_store(in_process.uri(), Secret(PIN))
+    real = store.certificate_der("app")
+    ident = store._keys["app"][0].id  # type: ignore[attr-defined]
+    real_cert = x509.load_der_x509_certificate(real)
+
+    def cert_object(cert: x509.Certificate) -> dict[Attribute, object]:
+        return {
+            Attribute.CLASS: ObjectClass.CERTIFICATE,
+            Attribute.CERTIFICATE_TYPE: CertificateType.X_509,
+            Attribute.TOKEN: True,
+            Attribute.PRIVATE: False,
+            Attribute.LABEL: "app",
+            Attribute.ID: ident,
+            Attribute.SUBJECT: cert.subject.public_bytes(),
+            Attribute.VALUE: cert.public_bytes(Encoding.DER),
+        }
+
+    with token.open(rw=True) as session:  # the planted one first, the real one after it
+        for obj in session.get_objects({Attribute.CLASS: ObjectClass.CERTIFICATE}):
+            obj.destroy()
+        session.create_object(cert_object(other))
+        session.create_object(cert_object(real_cert))
+    again = load_store(in_process.uri(), Secret(PIN))
+    for _ in range(2):  # whichever order the token lists them in
+        assert again.certificate_der("app") == real
+        again = load_store(in_process.uri(), Secret(PIN))
+    assert [e.kind for e in again.entries] == ["private-key", "trusted-cert"]

@@ -26,7 +26,14 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from ..errors import AliasError, InputError, KeyTroubleError, PasswordError, UsageError
+from ..errors import (
+    AliasError,
+    InputError,
+    KeystoreFormatError,
+    KeyTroubleError,
+    PasswordError,
+    UsageError,
+)
 from ..secret import Secret
 from ._device import DeviceKey, OaepDigest
 from ._model import Entry, Keystore, parse_certificate, pkcs1_unpad
@@ -301,7 +308,7 @@ class TokenKey(DeviceKey):
 
 
 class _Pair:
-    __slots__ = ("bits", "id", "key", "key_type", "label")
+    __slots__ = ("bits", "id", "key", "key_type", "label", "modulus")
 
     def __init__(self, label: str, id: bytes, key: Any, bits: int | None, key_type: str) -> None:
         self.label = label
@@ -309,6 +316,7 @@ class _Pair:
         self.key = key
         self.bits = bits
         self.key_type = key_type
+        self.modulus: int | None = None
 
 
 class TokenKeystore(Keystore):
@@ -404,12 +412,14 @@ def open_token(uri: Pkcs11Uri, module: str, pin: Secret | None) -> TokenKeystore
             label = _text(attrs.get(a.LABEL, ""))
             ident = bytes(attrs.get(a.ID, b""))
             rsa_key = kind == p11.KeyType.RSA
-            bits = None
+            bits = n = None
             if rsa_key:
                 modulus = obj.get_attributes([a.MODULUS]).get(a.MODULUS)
-                bits = int.from_bytes(bytes(modulus), "big").bit_length() if modulus else None
+                n = int.from_bytes(bytes(modulus), "big") if modulus else None
+                bits = n.bit_length() if n else None
             name = getattr(kind, "name", str(kind))
             pair = _Pair(label or ident.hex(), ident, obj, bits, "RSA" if rsa_key else name)
+            pair.modulus = n
             pairs.append(pair)
         secrets = []
         for obj in _objects(p11, session, oc.SECRET_KEY):
@@ -429,13 +439,36 @@ def open_token(uri: Pkcs11Uri, module: str, pin: Secret | None) -> TokenKeystore
     used: set[int] = set()
     for pair in pairs:
         keys.setdefault(pair.label.lower(), []).append(pair)
+
+        def own(der: bytes, pair: _Pair = pair) -> bool:
+            """A certificate is a key's only when its public key is the key's: one planted
+            under the key's label or id (a public object, made without the PIN) is not."""
+            if pair.modulus is None:
+                return True  # logged out: the private key is not seen at all
+            try:
+                public = parse_certificate(der, uri.text).public_key()
+            except KeystoreFormatError:
+                return False
+            return isinstance(public, rsa.RSAPublicKey) and (
+                public.public_numbers().n == pair.modulus
+            )
+
         match = next(
-            (n for n, c in enumerate(certs) if pair.id and c[1] == pair.id and n not in used),
+            (
+                n
+                for n, c in enumerate(certs)
+                if pair.id and c[1] == pair.id and n not in used and own(c[2])
+            ),
             None,
         )
         if match is None:
             match = next(
-                (n for n, c in enumerate(certs) if c[0] == pair.label and n not in used), None
+                (
+                    n
+                    for n, c in enumerate(certs)
+                    if c[0] == pair.label and n not in used and own(c[2])
+                ),
+                None,
             )
         der = None
         if match is not None:
