@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["tests.hsm"]  # the SoftHSM2 token fixtures
+
 VECTORS = Path(__file__).parent / "vectors"
 KEYSTORES = VECTORS / "keystores"
 VECTOR_PASSWORD = "storepass"

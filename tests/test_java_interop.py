@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import KEYSTORES, VECTORS, Run, clean_env, needs_java
+from tests.hsm import PIN, Token, needs_hsm
 from tests.javainterop import Java, b64, compile_interop, request, unb64
 from vault.cipher import KeyEntry, KeyRing
 from vault.keystores import load_keystore
@@ -167,3 +168,61 @@ def test_java_reads_ciphertool_keystores_and_thumbprints(
         assert listed["entries"][0]["thumbprint"] == java.one(
             *request("thumbprint", store, storetype, "storepass", alias)
         )
+
+
+@needs_java
+@needs_hsm
+@pytest.mark.java
+def test_java_sunpkcs11_and_ciphertool_share_a_token(
+    run: Run, token: Token, tmp_path: Path
+) -> None:
+    """WSO2 with an HSM keystore reads through SunPKCS11: Java decrypts (inside the token,
+    RSA/ECB/PKCS1Padding) what ciphertool encrypted for the token's key, and ciphertool
+    decrypts with the token what Java encrypted with the token's certificate."""
+    import subprocess
+
+    classes = tmp_path / "classes"
+    subprocess.run(
+        ["javac", "-d", str(classes), str(Path(__file__).parent / "java" / "Pkcs11Interop.java")],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    slot = subprocess.run(
+        ["softhsm2-util", "--show-slots"], env=token.env(), capture_output=True, text=True
+    ).stdout
+    slot_id = next(
+        line.split()[1]
+        for line in slot.splitlines()
+        if line.startswith("Slot ") and "0x" not in line
+    )
+    config = tmp_path / "sunpkcs11.cfg"
+    config.write_text(f"name = SoftHSM\nlibrary = {token.module}\nslot = {slot_id}\n")
+    env = token.env()
+    ours = run(
+        "encrypt", "-k", token.uri(), "--format", "plain", "-t", "RSA/ECB/PKCS1Padding",
+        "--storepass-file", str(token.pin_file),
+        input=VALUE, env=env,
+    ).stdout.strip()  # fmt: skip
+    requests = [["decrypt", "app", ours]] + [
+        ["encrypt", "app", t, b64(VALUE)] for t in TRANSFORMATIONS
+    ]
+    java = subprocess.run(
+        ["java", "-cp", str(classes), "Pkcs11Interop", str(config)],
+        input=PIN + "\n" + "".join("\t".join(r) + "\n" for r in requests),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert java.returncode == 0, java.stderr
+    answers = [tuple(line.split("\t", 1)) for line in java.stdout.splitlines()]
+    assert all(status == "ok" for status, _ in answers), answers
+    assert unb64(answers[0][1]) == VALUE
+    for transformation, (_, ciphertext) in zip(TRANSFORMATIONS, answers[1:], strict=True):
+        result = run(
+            "decrypt", "-k", token.uri(), "--storepass-file", str(token.pin_file),
+            "-t", transformation, ciphertext, env=env,
+        )  # fmt: skip
+        assert result.returncode == 0, (transformation, result.stderr)
+        assert result.stdout == VALUE, transformation

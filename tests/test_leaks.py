@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CIPHERTOOL, Result, Run, clean_env
+from tests.hsm import SOFTHSM_MODULE, needs_hsm
 from vault.keystores._write import create_keystore
 from vault.secret import Secret
 
@@ -241,6 +242,85 @@ def test_files_the_tool_creates_are_0600_whatever_the_umask(
     assert modes == {**{name: 0o600 for name in modes}, "cert.pem": modes["cert.pem"]}
     # Rewrites keep the mode the file had.
     assert stat.S_IMODE((work / "db.properties").stat().st_mode) == 0o644
+
+
+@needs_hsm
+def test_a_token_pin_never_shows(
+    run: Run, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The PIN of a token (a canary) through every command that opens it, its errors,
+    the child of exec and the library's DEBUG log: never in an output, an argument list,
+    a file left behind or the child's environment."""
+    from tests.hsm import init_token, write_conf
+
+    pin = f"{CANARY}-pin"
+    root = tmp_path / "hsm"
+    conf = write_conf(root)
+    init_token(conf, "leak-hsm", pin)
+    pin_file = tmp_path / "pin"
+    pin_file.write_text(pin + "\n")
+    pin_file.chmod(0o600)
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "app.toml").write_text('[db]\npassword = "$secret{db}"\n\n[secrets]\ndb = "[v-1]"\n')
+    uri = "pkcs11:token=leak-hsm;object=app"
+    base = clean_env(SOFTHSM2_CONF=str(conf), TMPDIR=str(tmp))
+    base["CIPHERTOOL_PKCS11_MODULE"] = SOFTHSM_MODULE or ""
+    by_env = {**base, "CIPHERTOOL_KEYSTORE": uri, "CIPHERTOOL_KEYSTORE_PASSWORD": pin}
+
+    def cmd(*args: str, env: dict[str, str] = by_env, code: int = 0) -> Result:
+        result = run("--verbose", *args, env=env, cwd=work)
+        assert result.returncode == code, (args, result.stderr)
+        _no_canary(result, stdout_may_hold_it=False)
+        return result
+
+    cmd("keystore", "create", uri, "--alias", "app", "--storepass-file", str(pin_file), env=base)
+    cmd("keystore", "export-cert", uri, env=base)
+    cmd("configure", "app.toml")
+    cmd("resolve", "app.toml")
+    cmd("check", "app.toml")
+    # (The PIN from a file here: that exec's child still gets $CIPHERTOOL_KEYSTORE_PASSWORD
+    # is issue 13's to fix.)
+    by_file = ["-k", uri, "--storepass-file", str(pin_file)]
+    show = "env; tr '\\0' ' ' < /proc/$$/cmdline"
+    child = cmd("exec", *by_file, "app.toml", "--", "sh", "-c", show, env=base)
+    assert "DB=v-1" in child.stdout
+    # Wrong PINs that hold the canary, and a PIN put in the URI: refused, never repeated.
+    cmd("resolve", "app.toml", env={**by_env, "CIPHERTOOL_KEYSTORE_PASSWORD": pin + "x"}, code=3)
+    cmd("resolve", "-k", f"{uri}?pin-value={pin}", "app.toml", env=base, code=2)
+    proc = subprocess.Popen(
+        [*CIPHERTOOL, "encrypt", "-k", uri], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, env=by_env, cwd=work,
+    )  # fmt: skip
+    time.sleep(0.3)
+    cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes()
+    out, err = proc.communicate(b"value", timeout=60)
+    assert proc.returncode == 0, err
+    assert CANARY.encode() not in cmdline + out + err
+    assert _tree_holds_canary(work, tmp) == []
+    # The library at DEBUG, a wrong PIN's exception and its traceback.
+    import traceback
+
+    from tests.hsm import reset_binding
+    from vault.errors import PasswordError
+    from vault.keysource import load_store
+    from vault.secret import Secret
+
+    os.environ["SOFTHSM2_CONF"] = str(conf)
+    os.environ["CIPHERTOOL_PKCS11_MODULE"] = SOFTHSM_MODULE or ""
+    try:
+        reset_binding()
+        with caplog.at_level(logging.DEBUG, logger="vault"):
+            with pytest.raises(PasswordError) as caught:
+                load_store(uri, Secret(pin + "x"))
+            store = load_store(uri, Secret(pin))
+        text = "".join(traceback.format_exception(caught.value)) + repr(store) + str(store.entries)
+        assert CANARY not in text + caplog.text
+    finally:
+        reset_binding()
+        del os.environ["SOFTHSM2_CONF"], os.environ["CIPHERTOOL_PKCS11_MODULE"]
 
 
 STORE_PW = f"store-{CANARY}"

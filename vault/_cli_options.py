@@ -41,8 +41,8 @@ class Option(NamedTuple):
 KEYSTORE = Option(
     ("--keystore", "-k"),
     "keystore",
-    "Keystore (JKS, JCEKS, PKCS12, PEM). Else $CIPHERTOOL_KEYSTORE, "
-    "else the config's [keystore.internal]/[keystore.primary].",
+    "Keystore (JKS, JCEKS, PKCS12, PEM) or a token's pkcs11: URI. Else "
+    "$CIPHERTOOL_KEYSTORE, else the config's [keystore.internal]/[keystore.primary].",
     metavar="PATH",
 )
 STORETYPE = Option(

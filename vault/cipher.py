@@ -43,11 +43,14 @@ from .errors import (
     VaultError,
 )
 from .keystores import thumbprint
+from .keystores._model import pkcs1_unpad
 from .secret import Secret
 
 if TYPE_CHECKING:
     from cryptography import x509
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    from .keystores._device import OaepDigest
 
 
 def _aes_gcm(key: bytes) -> AESGCM:
@@ -73,6 +76,11 @@ _CANONICAL = {
     OAEP_SHA256.lower(): OAEP_SHA256,
     PKCS1.lower(): PKCS1,
     "rsa": PKCS1,
+}
+_OAEP_DIGEST: dict[str, OaepDigest | None] = {
+    OAEP_SHA1: "SHA-1",
+    OAEP_SHA256: "SHA-256",
+    PKCS1: None,
 }
 # Bytes an RSA block of k bytes leaves for the message.
 _OVERHEAD = {OAEP_SHA1: 2 * 20 + 2, OAEP_SHA256: 2 * 32 + 2, PKCS1: 11}
@@ -118,6 +126,9 @@ def _rsa_decrypt(
     would hand back a wrong secret for a wrong key. So the padding is checked
     here, on the raw RSA result; the error never says what was wrong.
     """
+    in_device = getattr(key, "decrypt_block", None)  # a keystores._device.DeviceKey
+    if in_device is not None:  # a token's key: it decrypts inside the token
+        return bytes(in_device(block, _OAEP_DIGEST[transformation]))
     if transformation != PKCS1:
         return key.decrypt(block, _padding(transformation, label))
     size = (key.key_size + 7) // 8
@@ -130,11 +141,7 @@ def _rsa_decrypt(
     m1 = pow(c, numbers.dmp1, numbers.p)
     m2 = pow(c, numbers.dmq1, numbers.q)
     m = m2 + numbers.q * ((numbers.iqmp * (m1 - m2)) % numbers.p)
-    em = m.to_bytes(size, "big")
-    separator = em.find(b"\0", 2)
-    if em[0] != 0 or em[1] != 2 or separator < 10:
-        raise ValueError("decryption failed")
-    return em[separator + 1 :]
+    return pkcs1_unpad(m.to_bytes(size, "big"))
 
 
 def max_block_plaintext(key_size_bits: int, transformation: str) -> int:

@@ -316,7 +316,7 @@ def keystore() -> None:
 @click.option(
     "--type",
     "kind",
-    type=click.Choice(["pkcs12", "jks", "pem"], case_sensitive=False),
+    type=click.Choice(["pkcs12", "jks", "pem", "pkcs11"], case_sensitive=False),
     default="pkcs12",
     show_default=True,
 )
@@ -350,9 +350,13 @@ def keystore_create(
     Example:
       ciphertool keystore create vault.p12 --alias app --storepass-env VAULT_PW
     """
+    from .keysource import is_pkcs11
     from .keystores._write import create_keystore
 
     options = _pw(kwargs)
+    if is_pkcs11(path):
+        _create_in_token(path, alias, kind, int(key_size), dname, validity, options)
+        return
     passwords = _new_password(path, options)
     cert = create_keystore(
         path,
@@ -368,6 +372,39 @@ def keystore_create(
 
     click.echo(
         f"created {path}: alias {alias}, RSA-{key_size}, thumbprint {thumbprint(cert)}", err=True
+    )
+
+
+def _create_in_token(
+    uri_text: str,
+    alias: str,
+    kind: str,
+    key_size: int,
+    dname: str,
+    validity: int,
+    options: PasswordOptions,
+) -> None:
+    """``keystore create pkcs11:...``: the pair is made inside the token, under the URI's
+    object label (or --alias); the PIN is the token's, from the password sources."""
+    from .keysource import parse_pkcs11_uri
+    from .keystores import pkcs11, thumbprint
+    from .keystores._write import parse_dname
+
+    if kind.lower() not in ("pkcs12", "pkcs11"):  # pkcs12 is the option's default
+        raise UsageError(f"--type {kind} does not apply to a pkcs11: URI")
+    uri = parse_pkcs11_uri(uri_text)
+    if uri.object is not None and uri.object != alias:
+        raise UsageError(f"--alias '{alias}' and the URI's object '{uri.object}' differ")
+    uri = uri.with_object(alias)
+    subject = parse_dname(dname)
+    pin = find_passwords(uri_text, options).store
+    cert = pkcs11.create_key_pair(
+        uri, uri.module(), pin, key_size=key_size, subject=subject, validity_days=validity
+    )
+    click.echo(
+        f"created in token '{uri.token or '?'}': label {alias}, RSA-{key_size}, "
+        f"thumbprint {thumbprint(cert)} (private key sensitive, never extractable)",
+        err=True,
     )
 
 
@@ -395,6 +432,8 @@ def _open_listing(path: str, storetype: str | None, options: PasswordOptions) ->
         store, _ = open_keystore(spec, options, need_private=False)
         if store.kind in ("JKS", "JCEKS"):
             log.warning("%s: no password given: entries listed, integrity not checked", path)
+        if store.kind == "PKCS11":
+            log.warning("%s: no PIN given: the token's public objects only", path)
         return store
 
 
@@ -489,8 +528,11 @@ def keystore_import_cert(
     """Add CERT (PEM or DER) to TRUSTSTORE under ALIAS, creating it if missing."""
     from pathlib import Path
 
+    from .keysource import is_pkcs11
     from .keystores._write import import_certificate, read_certificate
 
+    if is_pkcs11(truststore):
+        raise UsageError("import-cert writes truststore files; a token's objects are its own")
     options = _pw(kwargs)
     certificate = read_certificate(cert)
     if Path(truststore).exists():
@@ -530,8 +572,13 @@ def keystore_passwd(
     Example:
       ciphertool keystore passwd wso2carbon.jks --new-storepass-file new.pass
     """
+    from .keysource import is_pkcs11
     from .keystores._passwd import change_password
 
+    if is_pkcs11(path):
+        raise UsageError(
+            "a token's PIN is changed with the token's own tools (e.g. pkcs11-tool --change-pin)"
+        )
     current = find_passwords(path, _pw(kwargs))
     new = _given_passwords(path, new_storepass_file, new_storepass_env, "new", confirm=True)
     store = change_password(path, current.store, current.key, new.store, new.key, storetype)
@@ -911,7 +958,14 @@ def _prompt_password(path: str, label: str, confirm: bool) -> Passwords:
 def _rotation_rings(paths: list[Path], kwargs: dict[str, Any]) -> tuple[Any, Any]:
     """(ring of old and new keys, ring of the new key alone)."""
     from .cipher import KeyRing
-    from .keysource import decrypting_entry, key_entry, open_keystores, ring_of
+    from .keysource import (
+        decrypting_entry,
+        is_pkcs11,
+        key_entry,
+        load_store,
+        open_keystores,
+        ring_of,
+    )
 
     to_keystore = kwargs.pop("to_keystore")
     to_alias = kwargs.pop("to_alias")
@@ -919,7 +973,7 @@ def _rotation_rings(paths: list[Path], kwargs: dict[str, Any]) -> tuple[Any, Any
     to_file, to_env = kwargs.pop("to_storepass_file"), kwargs.pop("to_storepass_env")
     if not to_keystore and not to_alias:
         raise UsageError("say where to rotate to: --to-keystore PATH and/or --to-alias ALIAS")
-    if to_keystore:
+    if to_keystore and not is_pkcs11(to_keystore):
         from .keystores import read_keystore_bytes
 
         read_keystore_bytes(to_keystore)  # a missing file is said before any password
@@ -928,16 +982,16 @@ def _rotation_rings(paths: list[Path], kwargs: dict[str, Any]) -> tuple[Any, Any
     store, key_password = stores[0]
     old = decrypting_entry(store, spec.alias, key_password)
     same_file = not to_keystore or (
-        Path(to_keystore).exists() and os.path.samefile(to_keystore, store.path)
+        to_keystore == store.path
+        if is_pkcs11(to_keystore) or is_pkcs11(store.path)
+        else Path(to_keystore).exists() and os.path.samefile(to_keystore, store.path)
     )
     if same_file and not to_storetype and not (to_file or to_env):
         new = key_entry(store, to_alias, key_password, True)
     else:
         target = to_keystore or store.path
         new_passwords = _given_passwords(target, to_file, to_env, "to")
-        from .keystores import load_keystore
-
-        new_store = load_keystore(target, new_passwords.store, to_storetype)
+        new_store = load_store(target, new_passwords.store, to_storetype)
         new = key_entry(new_store, to_alias, new_passwords.key or new_passwords.store, True)
     # The old keystores' other keys read what an earlier, unfinished rotation left (and,
     # with no alias, every ciphertext finds its key among them by thumbprint).

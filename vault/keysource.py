@@ -13,7 +13,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from .cipher import KeyEntry, KeyRing
 from .errors import (
@@ -29,10 +29,61 @@ from .passwords import PasswordOptions, Passwords, find_passwords
 from .secret import Secret
 from .store import read_toml
 
+if TYPE_CHECKING:
+    from .keystores._pkcs11_uri import Pkcs11Uri
+
 ENV_KEYSTORE = "CIPHERTOOL_KEYSTORE"
 ENV_TYPE = "CIPHERTOOL_KEYSTORE_TYPE"
 ENV_ALIAS = "CIPHERTOOL_KEY_ALIAS"
 _NO_OPTIONS = PasswordOptions()
+
+
+# -- pkcs11: URIs (RFC 7512) -------------------------------------------------------
+
+PKCS11_SCHEME = "pkcs11:"
+
+
+def is_pkcs11(name: str | os.PathLike[str]) -> bool:
+    """Whether a keystore name is a ``pkcs11:`` URI (RFC 7512) rather than a file."""
+    return os.fspath(name)[:7].lower() == PKCS11_SCHEME
+
+
+def parse_pkcs11_uri(text: str, *, from_config: bool = False) -> Pkcs11Uri:
+    """Parse a ``pkcs11:`` URI naming a token's key pair (see
+    :func:`vault.keystores._pkcs11_uri.parse`: the parser is loaded only for a URI)."""
+    from .keystores._pkcs11_uri import parse
+
+    return parse(text, from_config=from_config)
+
+
+def split_keystores(value: str) -> list[str]:
+    """The keystores of a ``PATH``-separated list, never cut inside a ``pkcs11:`` URI.
+
+    A URI's own colons (its scheme's, and any in its values, which RFC 7512 allows)
+    stay in it: after a ``pkcs11:`` URI, the next keystore starts only at a colon
+    followed by another ``pkcs11:`` URI or by a path beginning with ``/``, ``.`` or
+    ``~`` (``pkcs11:token=hsm;object=app:./old.p12``).
+    """
+    pieces = value.split(os.pathsep)
+    if not any(p.lower() == "pkcs11" for p in pieces[:-1]):
+        return pieces
+    out: list[str] = []
+    in_uri = False
+    i = 0
+    while i < len(pieces):
+        piece = pieces[i]
+        if piece.lower() == "pkcs11" and i + 1 < len(pieces):
+            out.append(piece + ":" + pieces[i + 1])
+            in_uri = True
+            i += 2
+            continue
+        if in_uri and piece[:1] not in ("/", ".", "~"):
+            out[-1] += ":" + piece
+        else:
+            out.append(piece)
+            in_uri = False
+        i += 1
+    return out
 
 
 class KeystoreSpec(NamedTuple):
@@ -82,22 +133,27 @@ def _config_keystore(config: str | os.PathLike[str]) -> KeystoreSpec | None:
     for name in ("internal", "primary"):
         table = tables.get(name)
         if isinstance(table, dict) and isinstance(table.get("file_name"), str):
-            text = table["file_name"]
-            if os.pathsep in text and not text.startswith("pkcs11:"):
-                raise InputError(
-                    f"[keystore.{name}] file_name names several keystores ({os.pathsep!r}); "
-                    "a config names one keystore file (a list is for --keystore and "
-                    "$CIPHERTOOL_KEYSTORE)",
-                    path=config,
-                    line=_line_of(config, name, "file_name"),
-                )
-            file_name = Path(text)
-            if not file_name.is_absolute():
-                file_name = Path(config).parent / file_name
+            text: str = table["file_name"]
+            if is_pkcs11(text):
+                parse_pkcs11_uri(text, from_config=True)  # refuses a module-path
+                file_name = text
+            else:
+                if os.pathsep in text:
+                    raise InputError(
+                        f"[keystore.{name}] file_name names several keystores ({os.pathsep!r}); "
+                        "a config names one keystore file (a list is for --keystore and "
+                        "$CIPHERTOOL_KEYSTORE)",
+                        path=config,
+                        line=_line_of(config, name, "file_name"),
+                    )
+                named = Path(text)
+                if not named.is_absolute():
+                    named = Path(config).parent / named
+                file_name = os.fspath(named)
             kind = table.get("type")
             alias = table.get("alias")
             return KeystoreSpec(
-                os.fspath(file_name),
+                file_name,
                 kind if isinstance(kind, str) else None,
                 alias if isinstance(alias, str) else None,
                 os.fspath(config),
@@ -160,6 +216,15 @@ def keystore_spec(
     if kind:
         normalise_kind(kind)
     name = alias or env.get(ENV_ALIAS) or (own.alias if own else None)
+    for n, part in enumerate(split_keystores(path)):
+        if is_pkcs11(part):
+            uri = parse_pkcs11_uri(part, from_config=own is not None)
+            if n == 0 and uri.object is not None:
+                if name is not None and name.lower() != uri.object.lower():
+                    raise UsageError(
+                        f"--alias '{name}' and the URI's object '{uri.object}' differ; give one"
+                    )
+                name = uri.object
     named_by = own.named_by if own and not keystore and not env.get(ENV_KEYSTORE) else None
     return KeystoreSpec(path, kind, name, named_by, own.password_home if own else None)
 
@@ -180,6 +245,8 @@ def open_keystore(
     JKS or JCEKS file's integrity and a PKCS12 file's MAC are checked. ``keep_tmp``: a
     ``password-tmp`` is read but left for the service it is meant for.
     """
+    if is_pkcs11(spec.path):
+        return _open_token(spec, options, need_private, environ, interactive, keep_tmp)
     data = read_keystore_bytes(spec.path)
     kind = normalise_kind(spec.storetype) if spec.storetype else sniff_kind(data)
     if kind is None:  # said before any password is looked for
@@ -214,7 +281,7 @@ def open_encryption_key(
     JCEKS file's digest and a PKCS12 file's MAC are checked, and a PEM key is
     decrypted and found to be its certificate's. A keystore swapped under its name,
     or a certificate that is not the key's own, never encrypts a secret."""
-    path = spec.path.split(os.pathsep)[0] if not spec.path.startswith("pkcs11:") else spec.path
+    path = split_keystores(spec.path)[0]
     first = spec._replace(path=path)
     try:
         store, passwords = open_keystore(
@@ -237,6 +304,54 @@ def open_encryption_key(
     return store, entry
 
 
+def load_store(
+    path: str,
+    password: Secret | None,
+    storetype: str | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+) -> Keystore:
+    """:func:`~vault.keystores.load_keystore`, or a token's objects for a ``pkcs11:`` URI
+    (``password`` is its PIN)."""
+    if not is_pkcs11(path):
+        from .keystores import load_keystore
+
+        return load_keystore(path, password, storetype)
+    from .keystores import pkcs11
+
+    if storetype and normalise_kind(storetype) != "PKCS11":
+        raise UsageError(f"--storetype {storetype} does not match a pkcs11: URI")
+    uri = parse_pkcs11_uri(path)
+    return pkcs11.open_token(uri, uri.module(environ), password)
+
+
+def _open_token(
+    spec: KeystoreSpec,
+    options: PasswordOptions,
+    need_private: bool,
+    environ: Mapping[str, str] | None,
+    interactive: bool | None,
+    keep_tmp: bool,
+) -> tuple[Keystore, Passwords | None]:
+    """A PKCS#11 token: the PIN is the store password. Certificates are public objects,
+    so encrypting logs in only when the token hides them."""
+    from .errors import AliasError
+
+    uri = parse_pkcs11_uri(spec.path)
+    if not need_private:
+        store = load_store(spec.path, None, spec.storetype, environ=environ)
+        try:
+            if spec.alias is not None or uri.object is not None or uri.id is not None:
+                store.certificate_der(spec.alias)
+            return store, None
+        except AliasError:
+            pass  # the certificate may be a private object: log in
+    passwords = find_passwords(
+        spec.path, options, environ=environ, interactive=interactive, keep_tmp=keep_tmp
+    )
+    return load_store(spec.path, passwords.store, spec.storetype, environ=environ), passwords
+
+
 def open_key_ring(
     spec: KeystoreSpec,
     options: PasswordOptions = _NO_OPTIONS,
@@ -254,7 +369,8 @@ def open_key_ring(
 
     For decryption the ring also reaches, on demand, every other private key
     of the keystore, and of further keystores when ``spec.path`` lists
-    several (``a.p12:b.p12``, the ``PATH`` separator): during a rotation's
+    several (``a.p12:b.p12``, the ``PATH`` separator; see :func:`split_keystores` for
+    ``pkcs11:`` URIs in such a list): during a rotation's
     roll-out a service given the old and the new keystore reads both. Those
     keys are decrypted only when a ciphertext asks for one of them.
     """
@@ -281,7 +397,7 @@ def open_keystores(
 ) -> list[OpenStore]:
     """Every keystore ``spec.path`` lists (``PATH``-separator), opened for private keys."""
     opened: list[OpenStore] = []
-    for n, path in enumerate(spec.path.split(os.pathsep)):
+    for n, path in enumerate(split_keystores(spec.path)):
         store, passwords = open_keystore(
             KeystoreSpec(
                 path,

@@ -242,12 +242,14 @@ def find_passwords(
     if env.get(ENV_STORE):
         return found([password(env[ENV_STORE], f"${ENV_STORE}")], ENV_STORE)
     folders: list[Path] = []
+    # A pkcs11: URI has no folder: its PIN files live in $CIPHERTOOL_HOME only.
+    beside = keystore is not None and os.fspath(keystore)[:7].lower() != "pkcs11:"
     if env.get(ENV_HOME):
         folders.append(Path(env[ENV_HOME]))
     else:
         if home is not None:
             folders.append(Path(home))
-        if keystore is not None:
+        if beside and keystore is not None:
             folders.append(Path(keystore).parent)
     for folder in folders:
         tmp = folder / "password-tmp"
@@ -263,11 +265,12 @@ def find_passwords(
             return found(read_password_file(credential), str(credential))
     if interactive:
         where = f" for {os.fspath(keystore)}" if keystore is not None else ""
+        label = "Keystore password" if beside or keystore is None else "PIN"
         if prompt is None:
             from getpass import getpass
 
             prompt = getpass
-        value = prompt(f"Keystore password{where}: ")
+        value = prompt(f"{label}{where}: ")
         if not value:
             raise PasswordError("no password entered")
         return found([password(value)], "prompt")

@@ -1,7 +1,8 @@
-"""Keystores and truststores: JKS, JCEKS, PKCS12 and PEM behind one model.
+"""Keystores and truststores: JKS, JCEKS, PKCS12, PEM and PKCS#11 tokens behind one model.
 
-The kind is read from the bytes (``--storetype`` overrides). pyjks, which
-pulls in pycryptodome, is imported only for JKS and JCEKS.
+The kind of a file is read from the bytes (``--storetype`` overrides); a token is
+a ``pkcs11:`` URI. pyjks, which pulls in pycryptodome, is imported only for JKS
+and JCEKS; the PKCS#11 binding only for a token.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ _KINDS: dict[str, StoreKind] = {
     "p12": "PKCS12",
     "pfx": "PKCS12",
     "pem": "PEM",
+    "pkcs11": "PKCS11",
 }
 
 
@@ -41,7 +43,9 @@ def normalise_kind(name: str) -> StoreKind:
     try:
         return _KINDS[name.lower()]
     except KeyError:
-        raise UsageError(f"unknown keystore type '{name}' (JKS, JCEKS, PKCS12 or PEM)") from None
+        raise UsageError(
+            f"unknown keystore type '{name}' (JKS, JCEKS, PKCS12, PEM or PKCS11)"
+        ) from None
 
 
 def sniff_kind(data: bytes) -> StoreKind | None:
@@ -86,6 +90,8 @@ def parse_keystore(
     kind = normalise_kind(storetype) if storetype else sniff_kind(data)
     if kind is None:
         raise KeystoreFormatError("is not a keystore (JKS, JCEKS, PKCS12 or PEM)", path=name)
+    if kind == "PKCS11":
+        raise UsageError("a PKCS#11 token is named by a pkcs11: URI, not a file", path=name)
     if kind in ("JKS", "JCEKS"):
         from . import jks
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 EntryKind = Literal["private-key", "trusted-cert", "secret-key"]
-StoreKind = Literal["JKS", "JCEKS", "PKCS12", "PEM"]
+StoreKind = Literal["JKS", "JCEKS", "PKCS12", "PEM", "PKCS11"]
 
 
 def thumbprint(certificate: x509.Certificate | bytes) -> str:
@@ -45,6 +45,18 @@ def sha1(data: bytes) -> bytes:
     digest = hashes.Hash(hashes.SHA1())
     digest.update(data)
     return digest.finalize()
+
+
+def pkcs1_unpad(em: bytes) -> bytes:
+    """EME-PKCS1-v1_5 decoding of a raw RSA result, ``00 02 PS(>=8 non-zero) 00 M``.
+
+    Checked here rather than by OpenSSL, whose 3.2+ answers a bad block with random
+    bytes (implicit rejection): that would hand back a wrong secret for a wrong key.
+    Raises ValueError without saying what was wrong."""
+    separator = em.find(b"\0", 2)
+    if len(em) < 11 or em[0] != 0 or em[1] != 2 or separator < 10:
+        raise ValueError("decryption failed")
+    return em[separator + 1 :]
 
 
 def parse_certificate(der: bytes, path: str | None = None) -> x509.Certificate:

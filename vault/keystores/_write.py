@@ -44,10 +44,17 @@ def parse_dname(dname: str) -> x509.Name:
         ) from None
 
 
-def self_signed(key: rsa.RSAPrivateKey, subject: x509.Name, validity_days: int) -> x509.Certificate:
-    """A SHA256withRSA self-signed certificate, as ``keytool -genkeypair`` makes."""
+def self_signed(
+    key: rsa.RSAPrivateKey,
+    subject: x509.Name,
+    validity_days: int,
+    *,
+    public: rsa.RSAPublicKey | None = None,
+) -> x509.Certificate:
+    """A SHA256withRSA self-signed certificate, as ``keytool -genkeypair`` makes
+    (``public``: another key's, whose owner signs the result again; see pkcs11)."""
     now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
-    public = key.public_key()
+    public = public or key.public_key()
     return (
         x509.CertificateBuilder()
         .subject_name(subject)
