@@ -200,6 +200,15 @@ def test_check_reports_plaintext_that_cipher_tool_properties_does_not_cover(
     covered = where.pop((*admin, "UserManager.Realm.Configuration.AdminUser.Password"))
     assert "alias 'UserManager.AdminUser.Password'" in str(covered["message"])
     assert "which no store holds" in str(covered["message"])
+    # Tomcat's keystorePass is password-like too (vault.sensitive: "pass"); covered by
+    # cipher-tool.properties, its value waits for configure.
+    catalina = "repository/conf/tomcat/catalina-server.xml"
+    store_pass = (
+        catalina,
+        line_of(catalina, "keystorePass="),
+        "Server.Service.Connector.@keystorePass",
+    )
+    assert "run ciphertool configure" in str(where.pop(store_pass)["message"])
     missing = where.pop((carbon, line_of(carbon, "TrustStore.Password"), None))
     assert missing["kind"] == "unknown-alias"
     assert missing["alias"] == "Carbon.Security.TrustStore.Password"
