@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import Run, assert_clean_error, clean_env
+from tests.conftest import VECTOR_PASSWORD, Run, assert_clean_error, clean_env
 from vault.cipher import (
     OAEP_SHA1,
     OAEP_SHA256,
@@ -262,16 +262,15 @@ def test_encrypt_with_a_certificate_needs_no_password(
     assert decrypted.stdout == "by-cert"
 
 
-def test_encrypt_with_a_jks_truststore_entry_needs_no_password(run: Run, vectors: Path) -> None:
-    encrypted = run(
-        "encrypt",
-        "--keystore",
-        str(vectors / "truststore.jks"),
-        "--alias",
-        "first",
-        input="x",
-        env=clean_env(),
-    )
+def test_encrypt_with_a_jks_truststore_entry_once_its_integrity_is_checked(
+    run: Run, vectors: Path
+) -> None:
+    args = ["encrypt", "--keystore", str(vectors / "truststore.jks"), "--alias", "first"]
+    # Encrypting checks the keystore first: a password is needed (or --cert).
+    assert run(*args, input="x", env=clean_env()).returncode == 3
+    wrong = clean_env(CIPHERTOOL_KEYSTORE_PASSWORD="not-it")
+    assert_clean_error(run(*args, input="x", env=wrong), 3, "integrity")
+    encrypted = run(*args, input="x", env=clean_env(CIPHERTOOL_KEYSTORE_PASSWORD=VECTOR_PASSWORD))
     assert encrypted.returncode == 0, encrypted.stderr
     tp = json.loads(base64.b64decode(encrypted.stdout))["tp"]
     assert tp == "620051C81CAD213872D559089B6298C8066CA12A"

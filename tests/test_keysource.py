@@ -33,11 +33,11 @@ def test_flags_then_environment_then_config(tmp_path: Path) -> None:
     assert keystore_spec(config=config, environ=env) == KeystoreSpec("/env/ks.p12", "pkcs12", "env")
     # [keystore.internal] wins over [keystore.primary]; file_name is relative to the config.
     assert keystore_spec(config=config, environ={}) == KeystoreSpec(
-        str(config.parent / "internal.p12"), "PKCS12", "internal"
+        str(config.parent / "internal.p12"), "PKCS12", "internal", str(config)
     )
     config.write_text('[keystore.primary]\nfile_name = "/abs/primary.jks"\nalias = "wso2carbon"\n')
     assert keystore_spec(config=config, environ={}) == KeystoreSpec(
-        "/abs/primary.jks", None, "wso2carbon"
+        "/abs/primary.jks", None, "wso2carbon", str(config)
     )
 
 

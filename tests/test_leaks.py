@@ -241,3 +241,89 @@ def test_files_the_tool_creates_are_0600_whatever_the_umask(
     assert modes == {**{name: 0o600 for name in modes}, "cert.pem": modes["cert.pem"]}
     # Rewrites keep the mode the file had.
     assert stat.S_IMODE((work / "db.properties").stat().st_mode) == 0o644
+
+
+STORE_PW = f"store-{CANARY}"
+KEY_PW = f"key-{CANARY}"
+SOURCES = [
+    "CIPHERTOOL_KEYSTORE_PASSWORD",
+    "--storepass-env",
+    "--storepass-file",
+    "password-tmp",
+    "password-persist",
+    "CREDENTIALS_DIRECTORY",
+]
+
+
+def _child_environ(args: list[str], env: dict[str, str], cwd: Path) -> bytes:
+    """/proc/PID/environ of exec's child, read from outside while it runs (exec
+    replaces ciphertool: the child has its PID)."""
+    proc = subprocess.Popen(
+        [*CIPHERTOOL, *args, "--", "sleep", "30"],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise AssertionError(proc.stderr.read() if proc.stderr else b"")
+            if Path(f"/proc/{proc.pid}/cmdline").read_bytes().startswith(b"sleep\0"):
+                return Path(f"/proc/{proc.pid}/environ").read_bytes()
+            time.sleep(0.05)
+        raise AssertionError("exec's child did not start")
+    finally:
+        proc.kill()
+        proc.communicate(timeout=30)
+
+
+@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize("key_source", ["same", "CIPHERTOOL_KEY_PASSWORD", "--keypass-env"])
+def test_execs_child_never_holds_a_keystore_password(
+    tmp_path: Path, source: str, key_source: str
+) -> None:
+    folder = tmp_path / "svc"
+    folder.mkdir()
+    key_pw = STORE_PW if key_source == "same" else KEY_PW
+    keystore = folder / "svc.jks"
+    create_keystore(keystore, "svc", Secret(STORE_PW), kind="jks", key_password=Secret(key_pw))
+    from vault.cipher import KeyEntry, KeyRing
+    from vault.keystores import load_keystore
+
+    cert = load_keystore(keystore, Secret(STORE_PW)).certificate_der()
+    value = KeyRing([KeyEntry(cert)]).encrypt(f"{CANARY}-value")
+    (folder / "app.yml").write_text(f"secrets:\n  db_password: {value}\n")
+    env = clean_env(CIPHERTOOL_KEYSTORE=str(keystore), TMPDIR=str(tmp_path))
+    args = ["exec"]
+    lines = STORE_PW + "\n"
+    if key_source == "CIPHERTOOL_KEY_PASSWORD":
+        env["CIPHERTOOL_KEY_PASSWORD"] = KEY_PW
+    elif key_source == "--keypass-env":
+        env["SVC_KEY_PW"] = KEY_PW
+        args += ["--keypass-env", "SVC_KEY_PW"]
+    if source == "CIPHERTOOL_KEYSTORE_PASSWORD":
+        env[source] = STORE_PW
+    elif source == "--storepass-env":
+        env["SVC_STORE_PW"] = STORE_PW
+        args += ["--storepass-env", "SVC_STORE_PW"]
+    else:
+        name = {
+            "--storepass-file": "pw.txt",
+            "password-tmp": "password-tmp",
+            "password-persist": "password-persist",
+            "CREDENTIALS_DIRECTORY": "ciphertool-keystore-password",
+        }[source]
+        (folder / name).write_text(lines)
+        (folder / name).chmod(0o600)
+        if source == "--storepass-file":
+            args += ["--storepass-file", str(folder / name)]
+        if source == "CREDENTIALS_DIRECTORY":
+            env[source] = str(folder)
+    environ = _child_environ([*args, "app.yml"], env, folder)
+    assert f"DB_PASSWORD={CANARY}-value".encode() in environ.split(b"\0")  # the search works
+    assert STORE_PW.encode() not in environ
+    assert KEY_PW.encode() not in environ
+    for name in ("CIPHERTOOL_KEYSTORE_PASSWORD", "CIPHERTOOL_KEY_PASSWORD", "SVC_STORE_PW"):
+        assert not any(v.startswith(name.encode() + b"=") for v in environ.split(b"\0"))

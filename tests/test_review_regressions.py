@@ -11,7 +11,14 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from tests.conftest import CIPHERTOOL, KEYSTORES, Run, assert_clean_error, clean_env
+from tests.conftest import (
+    CIPHERTOOL,
+    KEYSTORES,
+    VECTOR_PASSWORD,
+    Run,
+    assert_clean_error,
+    clean_env,
+)
 from vault.cipher import PKCS1, KeyEntry, KeyRing
 from vault.errors import DecryptionError, PasswordError
 from vault.keystores import load_keystore
@@ -111,7 +118,7 @@ def test_closed_stdin_is_a_clean_error(tmp_path: Path) -> None:
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
-        env=clean_env(),
+        env=clean_env(CIPHERTOOL_KEYSTORE_PASSWORD=VECTOR_PASSWORD),
         timeout=60,
         preexec_fn=lambda: os.close(0),
     )

@@ -136,6 +136,11 @@ def home(tmp_path: Path) -> Path:
     return root
 
 
+# Encrypting needs the keystore password (its integrity is checked), as WSO2's own
+# ciphertool.sh asks for it.
+WITH_PASSWORD = clean_env(CIPHERTOOL_KEYSTORE_PASSWORD=VECTOR_PASSWORD)
+
+
 def files(root: Path) -> dict[str, bytes]:
     return {
         str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
@@ -152,7 +157,7 @@ def store_values(root: Path) -> dict[str, str]:
 
 def test_configure_marks_what_wso2_marks_and_nothing_else(run: Run, home: Path) -> None:
     before = files(home)
-    result = run("configure", "--wso2-home", str(home))
+    result = run("configure", "--wso2-home", str(home), env=WITH_PASSWORD)
     assert result.returncode == 0, result.stderr
     conf = home / "repository/conf"
     assert (conf / "carbon.xml").read_text(encoding="latin-1") == CARBON_AFTER
@@ -205,7 +210,7 @@ def test_configure_marks_what_wso2_marks_and_nothing_else(run: Run, home: Path) 
             assert plaintext.encode() not in data, (name, plaintext)
     assert set(after) == {*before, "repository/conf/security/secret-conf.properties"}
     # A second run changes nothing.
-    again = run("configure", "--wso2-home", str(home))
+    again = run("configure", "--wso2-home", str(home), env=WITH_PASSWORD)
     assert again.returncode == 0, again.stderr
     assert files(home) == after
     # The resolver reads the marks back: the secret in place of "password".
@@ -222,7 +227,7 @@ def test_configure_marks_what_wso2_marks_and_nothing_else(run: Run, home: Path) 
 
 
 def test_a_product_home_is_found_in_the_working_folder(run: Run, home: Path) -> None:
-    result = run("configure", cwd=home)
+    result = run("configure", cwd=home, env=WITH_PASSWORD)
     assert result.returncode == 0, result.stderr
     assert (home / "repository/conf/carbon.xml").read_text(encoding="latin-1") == CARBON_AFTER
     assert_clean_error(run("configure", cwd=home.parent), 2, "no WSO2 product home")
@@ -262,7 +267,7 @@ def test_a_wso2_server_reads_every_secret(
     run: Run, home: Path, wso2_java: Path, transformation: str | None
 ) -> None:
     extra = ["--transformation", transformation] if transformation else []
-    result = run("configure", "--wso2-home", str(home), *extra)
+    result = run("configure", "--wso2-home", str(home), *extra, env=WITH_PASSWORD)
     assert result.returncode == 0, result.stderr
     read = secure_vault(wso2_java, home)
     assert read.pop("algorithm") == (transformation or "RSA")  # WSO2's default: PKCS#1 v1.5
@@ -274,11 +279,11 @@ def test_a_wso2_server_reads_every_secret(
 
 
 def test_one_transformation_per_repository(run: Run, home: Path) -> None:
-    assert run("configure", "--wso2-home", str(home)).returncode == 0
+    assert run("configure", "--wso2-home", str(home), env=WITH_PASSWORD).returncode == 0
     text = home / "repository/conf/security/cipher-text.properties"
     text.write_text(text.read_text() + "new.alias=[x]\n")
     before = files(home)
-    result = run("configure", "--wso2-home", str(home), "-t", OAEP)
+    result = run("configure", "--wso2-home", str(home), "-t", OAEP, env=WITH_PASSWORD)
     assert_clean_error(result, 2, "RSA/ECB/PKCS1Padding", "one transformation")
     assert files(home) == before
 
@@ -287,7 +292,7 @@ def test_one_transformation_per_repository(run: Run, home: Path) -> None:
 def test_xml_bombs_are_refused_and_nothing_changes(run: Run, home: Path, bomb: str) -> None:
     (home / "repository/conf/tomcat/catalina-server.xml").write_text(BOMBS[bomb])
     before = files(home)
-    result = run("configure", "--wso2-home", str(home))
+    result = run("configure", "--wso2-home", str(home), env=WITH_PASSWORD)
     assert_clean_error(result, 2, "catalina-server.xml: line 1", "refused")
     assert files(home) == before
     env = clean_env(CIPHERTOOL_KEYSTORE_PASSWORD=VECTOR_PASSWORD)
@@ -302,13 +307,13 @@ def test_a_target_that_matches_nothing_stops_the_run(run: Run, home: Path) -> No
     tool = home / "repository/conf/security/cipher-tool.properties"
     tool.write_text(tool.read_text().replace("KeyStore/KeyPassword", "KeyStore/Nope"))
     before = files(home)
-    result = run("configure", "--wso2-home", str(home))
+    result = run("configure", "--wso2-home", str(home), env=WITH_PASSWORD)
     assert_clean_error(result, 2, "cipher-tool.properties:3", "matches nothing")
     assert files(home) == before
 
 
 def test_change_and_rotate_in_a_product_home(run: Run, home: Path, tmp_path: Path) -> None:
-    assert run("configure", "--wso2-home", str(home)).returncode == 0
+    assert run("configure", "--wso2-home", str(home), env=WITH_PASSWORD).returncode == 0
     env = clean_env(CIPHERTOOL_KEYSTORE_PASSWORD=VECTOR_PASSWORD)
     alias = "Carbon.Security.KeyStore.Password"
     changed = run("change", alias, "--wso2-home", str(home), input="n3w=pass\n", env=env)

@@ -35,4 +35,5 @@ from .resolver import ResolveError as ResolveError
 from .resolver import Resolver as Resolver
 from .resolver import Vault as Vault
 from .resolver import load_config as load_config
+from .resolver import write_secret_dir as write_secret_dir
 from .secret import Secret as Secret

@@ -113,23 +113,21 @@ def _write_options(kwargs: dict[str, Any]) -> tuple[Any, str | None]:
     if kwargs.pop("secrets", None) is not None:
         raise UsageError("--secrets does not go with --wso2-home (the home has its own stores)")
     given = canonical_transformation(transformation) if _given("transformation") else None
-    return Options(None, fmt if _given("fmt") else "plain", given or PKCS1), given
+    new_key = kwargs.pop("new_key", False)
+    options = Options(None, fmt if _given("fmt") else "plain", given or PKCS1, new_key=new_key)
+    return options, given
 
 
 def _public_ring(kwargs: dict[str, Any], options: PasswordOptions) -> tuple[KeyRing, KeyFacts]:
     """The key that encrypts, opened once (a password-tmp is read only once)."""
     from .cipher import KeyRing
-    from .keysource import KeystoreSpec, key_entry, keystore_spec, open_keystore
+    from .keysource import keystore_spec, open_encryption_key
     from .operations.wso2 import KeyFacts
 
     spec = keystore_spec(kwargs["keystore"], kwargs["storetype"], kwargs["alias"])
-    path = spec.path.split(os.pathsep)[0]
-    store, _ = open_keystore(
-        KeystoreSpec(path, spec.storetype, spec.alias), options, need_private=False
-    )
-    entry = store.entry(spec.alias)
-    ring = KeyRing([key_entry(store, entry.alias, None, False)])
-    return ring, KeyFacts(Path(path).absolute(), store.kind, entry.alias)
+    store, entry = open_encryption_key(spec, options)
+    alias = entry.label.rpartition("#")[2]
+    return KeyRing([entry]), KeyFacts(Path(store.path).absolute(), store.kind, alias)
 
 
 def configure(home: ProductHome, kwargs: dict[str, Any], passwords: PasswordOptions) -> None:

@@ -9,6 +9,11 @@ Envelopes (all one line of standard Base64):
   CryptoUtil's format. The thumbprint picks the key: no trial decryption.
 * **hybrid**: for values longer than an RSA block: AES-256-GCM, its key
   wrapped with RSA (``"t":"AES/GCM/NoPadding"``, ``"iv"``, ``"k"``, ``"kt"``).
+* **bound** (this project's): a self-contained or hybrid envelope whose
+  ciphertext is bound to the alias it is stored under (the alias in the OAEP
+  label, or in the GCM associated data; ``"alias"`` says which), so that it
+  does not decrypt under any other alias. PKCS#1 v1.5 has no label: a bound
+  value under it is always hybrid.
 * **symmetric** (read only): WSO2 cipher tool 1.1.x ``-Dsymmetric``,
   ``{"cipherText","iv"}``: AES-GCM with a secret-key entry of the keystore
   (JCEKS, PKCS12), a 128-byte IV and a 128-bit tag.
@@ -76,18 +81,30 @@ def canonical_transformation(name: str) -> str:
         raise UsageError(f"unknown transformation '{name}' (supported: {supported})") from None
 
 
-def _padding(transformation: str) -> padding.AsymmetricPadding:
+_ALIAS_CHARACTERS = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
+)  # store.ALIAS
+
+
+def binding_label(alias: str) -> bytes:
+    """The OAEP label, or GCM associated data, that binds a ciphertext to ``alias``."""
+    return b"secure-vault alias:" + alias.encode("utf-8")
+
+
+def _padding(transformation: str, label: bytes | None = None) -> padding.AsymmetricPadding:
     if transformation == OAEP_SHA1:
-        return padding.OAEP(padding.MGF1(hashes.SHA1()), hashes.SHA1(), None)
+        return padding.OAEP(padding.MGF1(hashes.SHA1()), hashes.SHA1(), label)
     if transformation == OAEP_SHA256:
         # SunJCE: SHA-256 for the OAEP digest, but MGF1 stays SHA-1.
-        return padding.OAEP(padding.MGF1(hashes.SHA1()), hashes.SHA256(), None)
+        return padding.OAEP(padding.MGF1(hashes.SHA1()), hashes.SHA256(), label)
     if transformation == PKCS1:
         return padding.PKCS1v15()
     raise UsageError(f"unknown transformation '{transformation}'")
 
 
-def _rsa_decrypt(key: rsa.RSAPrivateKey, block: bytes, transformation: str) -> bytes:
+def _rsa_decrypt(
+    key: rsa.RSAPrivateKey, block: bytes, transformation: str, label: bytes | None = None
+) -> bytes:
     """Decrypt one RSA block; raises ValueError when it does not decrypt.
 
     OAEP goes to OpenSSL. PKCS#1 v1.5 does not: OpenSSL 3.2+ answers a bad
@@ -96,7 +113,7 @@ def _rsa_decrypt(key: rsa.RSAPrivateKey, block: bytes, transformation: str) -> b
     here, on the raw RSA result; the error never says what was wrong.
     """
     if transformation != PKCS1:
-        return key.decrypt(block, _padding(transformation))
+        return key.decrypt(block, _padding(transformation, label))
     size = (key.key_size + 7) // 8
     if len(block) != size:
         raise ValueError("decryption failed")
@@ -198,6 +215,8 @@ class Opened(NamedTuple):
     """The RSA transformation (for hybrid: the one that wrapped the AES key)."""
     key_thumbprint: str
     """The thumbprint of the key that decrypted it."""
+    bound: str | None = None
+    """The alias a bound envelope is bound to (None: not bound)."""
 
 
 class MoreKeys(Protocol):
@@ -291,9 +310,12 @@ class KeyRing:
         format: Format = "self-contained",
         transformation: str = DEFAULT_TRANSFORMATION,
         hybrid: bool = False,
+        bind: str | None = None,
     ) -> str:
         """Encrypt for the first key. Values too long for one RSA block go hybrid
-        (``hybrid=True`` makes every value hybrid, as rotation keeps envelopes)."""
+        (``hybrid=True`` makes every value hybrid, as rotation keeps envelopes).
+        ``bind``: the alias the value is stored under; the ciphertext then decrypts
+        under that alias only (a bound envelope; never a plain one)."""
         data = (plaintext if isinstance(plaintext, Secret) else Secret(plaintext)).encode()
         transformation = canonical_transformation(transformation)
         if format not in FORMATS:
@@ -310,6 +332,15 @@ class KeyRing:
         key = self.encryption_key
         public = key.public_key
         fits = len(data) <= max_block_plaintext(public.key_size, transformation)
+        label = binding_label(bind) if bind is not None else None
+        bound = {"alias": bind} if bind is not None else {}
+        if bind is not None:
+            if format == "plain":
+                raise UsageError("a plain ciphertext cannot be bound to its alias")
+            if not bind or not set(bind) <= _ALIAS_CHARACTERS:
+                raise UsageError(f"{bind!r} is no alias")
+            if transformation == PKCS1:
+                hybrid = True  # PKCS#1 v1.5 has no label: the binding is GCM's
         if format == "plain":
             if not fits:
                 raise UsageError(
@@ -319,19 +350,20 @@ class KeyRing:
                 )
             return _b64(public.encrypt(data, _padding(transformation)))
         if fits and not hybrid:
-            block = public.encrypt(data, _padding(transformation))
+            block = public.encrypt(data, _padding(transformation, label))
             return _dumps(
                 {
                     "c": _b64(block),
                     "t": transformation,
                     "tp": key.thumbprint,
                     "tpd": THUMBPRINT_DIGEST,
+                    **bound,
                 }
             )
         aes_key = os.urandom(32)
         iv = os.urandom(12)
-        sealed = _aes_gcm(aes_key).encrypt(iv, data, None)
-        wrapped = public.encrypt(aes_key, _padding(transformation))
+        sealed = _aes_gcm(aes_key).encrypt(iv, data, label)
+        wrapped = public.encrypt(aes_key, _padding(transformation, label))
         return _dumps(
             {
                 "c": _b64(sealed),
@@ -341,21 +373,30 @@ class KeyRing:
                 "kt": transformation,
                 "tp": key.thumbprint,
                 "tpd": THUMBPRINT_DIGEST,
+                **bound,
             }
         )
 
     # -- decryption -------------------------------------------------------
 
-    def decrypt(self, ciphertext: str, *, transformation: str | None = None) -> Secret:
+    def decrypt(
+        self, ciphertext: str, *, transformation: str | None = None, alias: str | None = None
+    ) -> Secret:
         """Decrypt any envelope; the transformation matters only for plain ones.
+
+        ``alias``: the alias the ciphertext is stored under. A bound envelope
+        decrypts under its own alias only; with no alias given (a ciphertext on
+        its own, ``ciphertool decrypt``), under the one it names.
 
         Raises :class:`MalformedCiphertextError` for what is not a ciphertext,
         :class:`NoKeyError` when no key of the ring matches, and
         :class:`DecryptionError` (which never says why) when the key fails.
         """
-        return self.open(ciphertext, transformation=transformation).secret
+        return self.open(ciphertext, transformation=transformation, alias=alias).secret
 
-    def open(self, ciphertext: str, *, transformation: str | None = None) -> Opened:
+    def open(
+        self, ciphertext: str, *, transformation: str | None = None, alias: str | None = None
+    ) -> Opened:
         """Decrypt, and say how the ciphertext was made (envelope, transformation, key)."""
         raw = _unb64(ciphertext, "the ciphertext")
         envelope = _json_envelope(raw)
@@ -363,7 +404,14 @@ class KeyRing:
             return self._decrypt_plain(raw, transformation)
         if _is_symmetric(envelope):
             return self._decrypt_symmetric(envelope)
-        return self._decrypt_envelope(envelope)
+        bound = _optional_field(envelope, "alias")
+        if bound is not None and alias is not None and bound != alias:
+            raise DecryptionError(
+                f"the ciphertext is bound to alias '{bound}', not to '{alias}' "
+                "(copied from another entry?)",
+                alias=alias,
+            )
+        return self._decrypt_envelope(envelope, bound)
 
     def reseal(self, opened: Opened) -> str:
         """Encrypt ``opened``'s plaintext for this ring's first key, in the same envelope
@@ -378,6 +426,7 @@ class KeyRing:
             format="plain" if opened.envelope == "plain" else "self-contained",
             transformation=opened.transformation,
             hybrid=opened.envelope == "hybrid",
+            bind=opened.bound,
         )
 
     def _private(self, entry: KeyEntry) -> rsa.RSAPrivateKey:
@@ -420,8 +469,9 @@ class KeyRing:
                     continue
         raise DecryptionError("decryption failed")
 
-    def _decrypt_envelope(self, envelope: dict[str, object]) -> Opened:
+    def _decrypt_envelope(self, envelope: dict[str, object], bound: str | None) -> Opened:
         t = _field(envelope, "t")
+        label = binding_label(bound) if bound is not None else None
         c = _unb64(_field(envelope, "c"), "field 'c'")
         tpd = _optional_field(envelope, "tpd")
         if tpd is not None and tpd.upper().replace("-", "") != "SHA1":
@@ -436,19 +486,21 @@ class KeyRing:
                 raise MalformedCiphertextError("hybrid ciphertext has a bad IV or is truncated")
             for entry in candidates:
                 try:
-                    aes_key = _rsa_decrypt(self._private(entry), wrapped, kt)
+                    aes_key = _rsa_decrypt(self._private(entry), wrapped, kt, label)
                     if len(aes_key) != 32:
                         continue
-                    secret = _text(_aes_gcm(aes_key).decrypt(iv, c, None))
-                    return Opened(secret, "hybrid", kt, entry.thumbprint)
+                    secret = _text(_aes_gcm(aes_key).decrypt(iv, c, label))
+                    return Opened(secret, "hybrid", kt, entry.thumbprint, bound)
                 except (ValueError, InvalidTag):
                     continue
             raise DecryptionError("decryption failed")
         rsa_t = _envelope_transformation(t)
         for entry in candidates:
             try:
-                secret = _text(_rsa_decrypt(self._private(entry), c, rsa_t))
-                return Opened(secret, "self-contained", rsa_t, entry.thumbprint)
+                if bound is not None and rsa_t == PKCS1:
+                    break  # PKCS#1 v1.5 cannot carry the binding: never written so
+                secret = _text(_rsa_decrypt(self._private(entry), c, rsa_t, label))
+                return Opened(secret, "self-contained", rsa_t, entry.thumbprint, bound)
             except ValueError:
                 continue
         raise DecryptionError("decryption failed")
@@ -562,6 +614,14 @@ def envelope_kind(ciphertext: str) -> Envelope:
     if _is_symmetric(envelope):
         return "symmetric"
     return "hybrid" if _field(envelope, "t").upper() == AES_GCM.upper() else "self-contained"
+
+
+def envelope_alias(ciphertext: str) -> str | None:
+    """The alias a bound envelope is bound to (None for every other); not decrypted."""
+    envelope = _json_envelope(_unb64(ciphertext, "the ciphertext"))
+    if envelope is None or _is_symmetric(envelope):
+        return None
+    return _optional_field(envelope, "alias")
 
 
 def envelope_thumbprint(ciphertext: str) -> str | None:

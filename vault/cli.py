@@ -36,6 +36,26 @@ F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("vault.cli")
 
 
+def _set_lock_timeout(_ctx: click.Context, _param: click.Parameter, value: float | None) -> None:
+    if value is not None:
+        from . import atomic
+
+        atomic.lock_timeout = value
+
+
+def _lock_option(function: F) -> F:
+    """``--lock-timeout``: how long a command waits for another run's lock on a file."""
+    return click.option(
+        "--lock-timeout",
+        type=click.FloatRange(min=0),
+        metavar="SECONDS",
+        expose_value=False,
+        callback=_set_lock_timeout,
+        help="How long to wait for another run's lock on a file before giving up "
+        "(default 60; waiting is said on stderr after a second).",
+    )(function)
+
+
 def _password_options(function: F) -> F:
     options = [
         click.option(
@@ -468,6 +488,7 @@ def keystore_export_cert(
     metavar="TYPE",
     help="Type of a new truststore (default from the extension: .jks JKS, .pem PEM, else PKCS12).",
 )
+@_lock_option
 @_password_options
 def keystore_import_cert(
     truststore: str, cert: str, alias: str, storetype: str | None, **kwargs: Any
@@ -496,6 +517,7 @@ def keystore_import_cert(
     help="File whose line 1 is the new password (line 2: a new key password, JKS only).",
 )
 @click.option("--new-storepass-env", metavar="VAR", help="Variable holding the new password.")
+@_lock_option
 @_password_options
 def keystore_passwd(
     path: str,
@@ -581,10 +603,19 @@ def _write_options(function: F) -> F:
         click.option(
             "--format",
             "fmt",
-            type=click.Choice(["self-contained", "plain"]),
-            default="self-contained",
-            show_default=True,
-            help="Ciphertext envelope (plain: WSO2 cipher tool's bare RSA block).",
+            type=click.Choice(["bound", "self-contained", "plain"]),
+            default=None,
+            help="Ciphertext envelope. Default: bound to its alias (a copy under another "
+            "alias does not decrypt) in stores WSO2 never reads (YAML/JSON secrets, "
+            "cipher-text.properties outside a product home); self-contained (WSO2 "
+            "CryptoUtil) in TOML [secrets] and product homes; plain: WSO2 cipher tool's "
+            "bare RSA block.",
+        ),
+        click.option(
+            "--new-key",
+            is_flag=True,
+            help="Encrypt even though none of a store's ciphertexts is for this key (a "
+            "new keystore on purpose; else the run stops, exit 3).",
         ),
         click.option(
             "--transformation",
@@ -597,7 +628,7 @@ def _write_options(function: F) -> F:
     ]
     for option in reversed(options):
         function = option(function)
-    return _keystore_options(function)
+    return _lock_option(_keystore_options(function))
 
 
 def _options(kwargs: dict[str, Any]) -> Any:
@@ -606,10 +637,11 @@ def _options(kwargs: dict[str, Any]) -> Any:
 
     return Options(
         kwargs.pop("secrets", None),
-        kwargs.pop("fmt", "self-contained"),
+        kwargs.pop("fmt", None),
         canonical_transformation(
             kwargs.pop("transformation", "RSA/ECB/OAEPwithSHA1andMGF1Padding")
         ),
+        new_key=kwargs.pop("new_key", False),
         input_type=kwargs.pop("input_type", None),
     )
 
@@ -781,6 +813,11 @@ def list_command(
     "objects and multi-document YAML (default: cipher-text.properties beside each).",
 )
 @click.option("--json", "as_json", is_flag=True, help="The findings as a JSON list.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Also report ciphertexts not bound to their alias in stores WSO2 never reads.",
+)
 @_input_type_option
 @_read_transformation_option
 @_keystore_options
@@ -790,6 +827,7 @@ def check(
     keys: tuple[str, ...],
     secrets: Path | None,
     as_json: bool,
+    strict: bool,
     wso2_home: str | None,
     **kwargs: Any,
 ) -> None:
@@ -814,7 +852,7 @@ def check(
     )
     ring = _private_ring_if_any(paths, kwargs, explicit)
     sensitive = SensitiveKeys(keys)
-    findings = run_check(paths, ring, sensitive, options)
+    findings = run_check(paths, ring, sensitive, options, strict=strict)
     if home is not None:
         from .operations.wso2_xml import check_xml
 
@@ -951,6 +989,7 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
 )
 @_input_type_option
 @_read_transformation_option
+@_lock_option
 @_keystore_options
 @_wso2.wso2_home_option
 def rotate(
@@ -1034,17 +1073,24 @@ def rotate(
     help="json: the whole document resolved; env: the secrets as NAME='value' lines.",
 )
 @click.option("--env-prefix", default="", help="Prefix for --output env names.")
+@click.option(
+    "--output-dir",
+    type=click.Path(),
+    help="Write each secret FILE refers to as DIR/ALIAS instead (the value alone, 0400; "
+    "DIR 0700), replacing the previous set atomically.",
+    metavar="DIR",
+)
 @_input_type_option
 @_read_transformation_option
 @_keystore_options
-def resolve(file: str, output: str, env_prefix: str, **kwargs: Any) -> None:
+def resolve(file: str, output: str, env_prefix: str, output_dir: str | None, **kwargs: Any) -> None:
     """Print FILE with every $secret{alias} and $env{NAME} resolved.
 
     Fails (exit 3) naming the alias and the file when anything cannot be
     resolved: an unknown alias, a ciphertext no key decrypts, a store entry
     still [plaintext], an unset $env{}. Never prints the alias in its place.
     """
-    _entry.resolve(file, output, env_prefix, kwargs)
+    _entry.resolve(file, output, env_prefix, kwargs, output_dir)
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})

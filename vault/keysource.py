@@ -10,13 +10,14 @@ relative ``file_name`` is relative to the config file), as WSO2 reads it.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
 
 from .cipher import KeyEntry, KeyRing
-from .errors import UsageError, VaultError
-from .keystores import Keystore, load_keystore, normalise_kind, read_keystore_bytes, sniff_kind
+from .errors import InputError, MissingPasswordError, UsageError, VaultError
+from .keystores import Keystore, normalise_kind, parse_keystore, read_keystore_bytes, sniff_kind
 from .passwords import PasswordOptions, Passwords, find_passwords
 from .secret import Secret
 from .store import read_toml
@@ -33,10 +34,16 @@ class KeystoreSpec(NamedTuple):
     path: str
     storetype: str | None = None
     alias: str | None = None
+    named_by: str | None = None
+    """The config file whose keystore table named it (None: the operator did)."""
 
 
 def _config_keystore(config: str | os.PathLike[str]) -> KeystoreSpec | None:
-    """``[keystore.internal]``, else ``[keystore.primary]``, of a TOML config."""
+    """``[keystore.internal]``, else ``[keystore.primary]``, of a TOML config.
+
+    Whoever can write the config chooses this keystore, so it must be one file: a
+    ``:``-list would let a keystore of theirs encrypt every new secret while the
+    operator's own still decrypts (see :func:`check_config_keystore` for the rest)."""
     if not os.fspath(config).endswith(".toml"):
         return None
     data = read_toml(config)
@@ -46,7 +53,16 @@ def _config_keystore(config: str | os.PathLike[str]) -> KeystoreSpec | None:
     for name in ("internal", "primary"):
         table = tables.get(name)
         if isinstance(table, dict) and isinstance(table.get("file_name"), str):
-            file_name = Path(table["file_name"])
+            text = table["file_name"]
+            if os.pathsep in text and not text.startswith("pkcs11:"):
+                raise InputError(
+                    f"[keystore.{name}] file_name names several keystores ({os.pathsep!r}); "
+                    "a config names one keystore file (a list is for --keystore and "
+                    "$CIPHERTOOL_KEYSTORE)",
+                    path=config,
+                    line=_line_of(config, name, "file_name"),
+                )
+            file_name = Path(text)
             if not file_name.is_absolute():
                 file_name = Path(config).parent / file_name
             kind = table.get("type")
@@ -55,8 +71,40 @@ def _config_keystore(config: str | os.PathLike[str]) -> KeystoreSpec | None:
                 os.fspath(file_name),
                 kind if isinstance(kind, str) else None,
                 alias if isinstance(alias, str) else None,
+                os.fspath(config),
             )
     return None
+
+
+def _line_of(config: str | os.PathLike[str], table: str, key: str) -> int | None:
+    """The line of ``key`` in a TOML config's ``[keystore.TABLE]`` (for errors only)."""
+    from .formats import parse
+    from .store import read_text
+
+    document = parse(read_text(Path(config)), "toml", config)
+    wanted = ("keystore", table, key)
+    return next((s.line for s in document.scalars() if s.path == wanted), None)
+
+
+_ENCRYPTED_PEM = re.compile(rb"-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED")
+
+
+def check_config_keystore(spec: KeystoreSpec, kind: str | None, data: bytes) -> None:
+    """A keystore a config names must be one a password protects: not a PEM file whose
+    key is unencrypted (anyone could have made it) or that holds certificates alone."""
+    if spec.named_by is None or kind != "PEM":
+        return
+    if b"PRIVATE KEY-----" not in data:
+        why = "holds certificates alone"
+    elif _ENCRYPTED_PEM.search(data) is None:
+        why = "holds an unencrypted private key"
+    else:
+        return
+    raise InputError(
+        f"the keystore {spec.path} named by its keystore table {why}: a config may name "
+        "only a keystore its password protects (give --keystore to use this one)",
+        path=spec.named_by,
+    )
 
 
 def keystore_spec(
@@ -82,7 +130,8 @@ def keystore_spec(
     if kind:
         normalise_kind(kind)
     name = alias or env.get(ENV_ALIAS) or (own.alias if own else None)
-    return KeystoreSpec(path, kind, name)
+    named_by = own.named_by if own and not keystore and not env.get(ENV_KEYSTORE) else None
+    return KeystoreSpec(path, kind, name, named_by)
 
 
 def open_keystore(
@@ -92,21 +141,59 @@ def open_keystore(
     need_private: bool,
     environ: Mapping[str, str] | None = None,
     interactive: bool | None = None,
+    keep_tmp: bool = False,
 ) -> tuple[Keystore, Passwords | None]:
     """Load the keystore, asking for a password only when it is needed.
 
-    JKS, JCEKS and PEM give their certificates without a password, so
-    encrypting with them asks for none; PKCS12 and private keys need one.
+    JKS, JCEKS and PEM list their certificates without a password (``need_private``
+    False: unverified, for listing); PKCS12 and private keys need one, and with it a
+    JKS or JCEKS file's integrity and a PKCS12 file's MAC are checked. ``keep_tmp``: a
+    ``password-tmp`` is read but left for the service it is meant for.
     """
-    kind = (
-        normalise_kind(spec.storetype)
-        if spec.storetype
-        else sniff_kind(read_keystore_bytes(spec.path))
-    )
+    data = read_keystore_bytes(spec.path)
+    kind = normalise_kind(spec.storetype) if spec.storetype else sniff_kind(data)
+    check_config_keystore(spec, kind, data)
     if not need_private and kind in ("JKS", "JCEKS", "PEM"):
-        return load_keystore(spec.path, None, spec.storetype), None
-    passwords = find_passwords(spec.path, options, environ=environ, interactive=interactive)
-    return load_keystore(spec.path, passwords.store, spec.storetype), passwords
+        return parse_keystore(spec.path, data, None, spec.storetype), None
+    passwords = find_passwords(
+        spec.path, options, environ=environ, interactive=interactive, keep_tmp=keep_tmp
+    )
+    return parse_keystore(spec.path, data, passwords.store, spec.storetype), passwords
+
+
+def open_encryption_key(
+    spec: KeystoreSpec,
+    options: PasswordOptions = _NO_OPTIONS,
+    *,
+    environ: Mapping[str, str] | None = None,
+    interactive: bool | None = None,
+) -> tuple[Keystore, KeyEntry]:
+    """The keystore and the certificate that encrypts, vouched for: the password is
+    needed (encrypting with a certificate alone is ``--cert``), so that a JKS or
+    JCEKS file's digest and a PKCS12 file's MAC are checked, and a PEM key is
+    decrypted and found to be its certificate's. A keystore swapped under its name,
+    or a certificate that is not the key's own, never encrypts a secret."""
+    path = spec.path.split(os.pathsep)[0] if not spec.path.startswith("pkcs11:") else spec.path
+    first = spec._replace(path=path)
+    try:
+        store, passwords = open_keystore(
+            first,
+            options,
+            need_private=True,
+            environ=environ,
+            interactive=interactive,
+            keep_tmp=True,
+        )
+    except MissingPasswordError as exc:
+        raise MissingPasswordError(
+            f"{exc.message} (encrypting with a keystore checks it with its password; "
+            "--cert FILE encrypts with a certificate alone)",
+            path=exc.path,
+        ) from None
+    entry = key_entry(store, spec.alias, None, False)
+    if store.kind == "PEM":
+        store.private_key(spec.alias, passwords.key if passwords else None)
+    return store, entry
 
 
 def open_key_ring(
@@ -126,14 +213,8 @@ def open_key_ring(
     keys are decrypted only when a ciphertext asks for one of them.
     """
     if not need_private:
-        store, _ = open_keystore(
-            KeystoreSpec(spec.path.split(os.pathsep)[0], spec.storetype, spec.alias),
-            options,
-            need_private=False,
-            environ=environ,
-            interactive=interactive,
-        )
-        return KeyRing([key_entry(store, spec.alias, None, False)])
+        _, entry = open_encryption_key(spec, options, environ=environ, interactive=interactive)
+        return KeyRing([entry])
     stores = open_keystores(spec, options, environ=environ, interactive=interactive)
     return ring_of(stores, spec.alias)
 
@@ -153,7 +234,7 @@ def open_keystores(
     opened: list[OpenStore] = []
     for n, path in enumerate(spec.path.split(os.pathsep)):
         store, passwords = open_keystore(
-            KeystoreSpec(path, spec.storetype if n == 0 else None),
+            KeystoreSpec(path, spec.storetype if n == 0 else None, named_by=spec.named_by),
             options,
             need_private=True,
             environ=environ,

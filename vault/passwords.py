@@ -14,6 +14,7 @@ The key password, when no source gives one, is the store password.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import sys
@@ -21,6 +22,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
+from ._bounded import PASSWORD_LIMIT, check_regular, read_bounded, read_open
 from .errors import InputError, MissingPasswordError, PasswordError, UsageError
 from .secret import Secret
 
@@ -93,13 +95,18 @@ def read_password_file(path: str | os.PathLike[str]) -> list[Secret]:
     """Line 1 (and 2, if any) of a password file, one trailing newline stripped from each."""
     target = Path(path)
     try:
-        text = target.read_bytes().decode("utf-8")  # no newline translation: \r is kept
+        data = read_bounded(target, PASSWORD_LIMIT, "password file")
     except FileNotFoundError:
         raise InputError("no such password file", path=target) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8"
-        raise InputError(f"cannot read password file: {reason}", path=target) from None
     _check_mode(target)
+    return _password_lines(data, target)
+
+
+def _password_lines(data: bytes, target: Path) -> list[Secret]:
+    try:
+        text = data.decode("utf-8")  # no newline translation: \r is kept
+    except UnicodeDecodeError:
+        raise InputError("cannot read password file: not UTF-8", path=target) from None
     lines = _lines(text)
     if not lines or not lines[0]:
         raise PasswordError("password file is empty", path=target)
@@ -109,23 +116,58 @@ def read_password_file(path: str | os.PathLike[str]) -> list[Secret]:
 def _consume_tmp(path: Path) -> list[Secret]:
     """Read ``password-tmp``, overwrite its bytes, then delete it, as WSO2 does.
 
-    It is wiped even when it cannot be used: it is meant to be read once. A
-    symbolic link is refused rather than followed (its target would be wiped).
+    It is wiped even when it cannot be used: it is meant to be read once. Only the
+    runner's own regular file with a single name is read and wiped: a symbolic link,
+    a file with another hard link (whose other name would be wiped too) or a file
+    someone else owns is refused and left as it is.
     """
-    if path.is_symlink():
-        raise PasswordError("is a symbolic link; refused", path=path)
+    flags = os.O_RDWR | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
     try:
-        return read_password_file(path)
-    finally:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        reason = "is a symbolic link" if exc.errno == errno.ELOOP else exc.strerror
+        raise InputError(f"cannot use password-tmp: {reason}; refused", path=path) from None
+    try:
+        info = os.fstat(fd)
+        check_regular(info, path, "password file")
+        if info.st_nlink != 1:
+            raise InputError(
+                f"has {info.st_nlink} links (another name shares its bytes); refused, "
+                "not overwritten",
+                path=path,
+            )
+        if info.st_uid != os.geteuid():
+            raise InputError(
+                f"is owned by uid {info.st_uid}, not by this user; refused, not overwritten",
+                path=path,
+            )
         try:
-            fd = os.open(path, os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC)
-            with os.fdopen(fd, "r+b") as handle:
-                handle.write(os.urandom(os.fstat(fd).st_size))
-                handle.flush()
-                os.fsync(handle.fileno())
+            _check_mode(path)
+            return _password_lines(read_open(fd, path, PASSWORD_LIMIT, "password file"), path)
+        finally:
+            _wipe(fd, info, path)
+    finally:
+        os.close(fd)
+
+
+def _wipe(fd: int, info: os.stat_result, path: Path) -> None:
+    try:
+        os.pwrite(fd, os.urandom(min(os.fstat(fd).st_size, PASSWORD_LIMIT)), 0)
+        os.fsync(fd)
+        now = os.lstat(path)
+        if (now.st_dev, now.st_ino) == (info.st_dev, info.st_ino):
             path.unlink()
-        except OSError as exc:
-            _warn("%s: could not overwrite and delete it: %s", path, exc.strerror)
+    except OSError as exc:
+        _warn("%s: could not overwrite and delete it: %s", path, exc.strerror)
+
+
+def _present(path: Path) -> bool:
+    """Something is there (a FIFO or a device too: it is refused, not skipped)."""
+    try:
+        os.lstat(path)
+    except OSError:
+        return False
+    return not path.is_dir()
 
 
 def _env(environ: Mapping[str, str], name: str, flag: str) -> Secret:
@@ -172,8 +214,11 @@ def find_passwords(
     environ: Mapping[str, str] | None = None,
     interactive: bool | None = None,
     prompt: Callable[[str], str] | None = None,
+    keep_tmp: bool = False,
 ) -> Passwords:
-    """The passwords for ``keystore`` from the first source that answers (see module doc)."""
+    """The passwords for ``keystore`` from the first source that answers (see module doc).
+    ``keep_tmp``: a ``password-tmp`` is read and left in place (a write command checking
+    the keystore's integrity leaves it to the service it is meant for)."""
     env = os.environ if environ is None else environ
     options = options or PasswordOptions()
     if interactive is None:
@@ -193,15 +238,17 @@ def find_passwords(
     folder = Path(home) if home else (Path(keystore).parent if keystore is not None else None)
     if folder is not None:
         tmp = folder / "password-tmp"
-        if tmp.is_file():
+        if _present(tmp):
+            if keep_tmp and not tmp.is_symlink():
+                return found(read_password_file(tmp), str(tmp))
             return found(_consume_tmp(tmp), str(tmp))
         persist = folder / "password-persist"
-        if persist.is_file():
+        if _present(persist):
             return found(read_password_file(persist), str(persist))
     credentials = env.get("CREDENTIALS_DIRECTORY")
     if credentials:
         credential = Path(credentials) / CREDENTIAL_NAME
-        if credential.is_file():
+        if _present(credential):
             return found(read_password_file(credential), str(credential))
     if interactive:
         where = f" for {os.fspath(keystore)}" if keystore is not None else ""

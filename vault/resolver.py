@@ -16,15 +16,16 @@ from __future__ import annotations
 import os
 import re
 from _thread import LockType, allocate_lock
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from .cipher import KeyRing, envelope_kind
 from .errors import InputError, KeyTroubleError, UsageError, VaultError
-from .passwords import PasswordOptions
+from .passwords import ENV_KEY, ENV_STORE, PasswordOptions
 from .secret import Secret
 from .store import (
+    ALIAS,
     REFERENCE,
     Documents,
     checked_transformation,
@@ -39,6 +40,12 @@ from .store import (
 )
 
 _ANY = re.compile(r"\$(secret|env)\{([^}]*)\}")
+#: The variables that hold a keystore password: ``$env{}`` never hands them out.
+PASSWORD_VARIABLES = frozenset({ENV_STORE, ENV_KEY})
+#: How many aliases of aliases one reference may pass through.
+MAX_ALIAS_CHAIN = 32
+#: How many nodes YAML aliases (``*name``) may add to a document, all told.
+MAX_YAML_EXPANSION = 100_000
 
 
 class ResolveError(KeyTroubleError):
@@ -70,8 +77,10 @@ class Resolver:
         environ: Mapping[str, str] | None = None,
         transformation: str | None = None,
         transformation_from: str | None = None,
+        withheld: frozenset[str] = PASSWORD_VARIABLES,
     ) -> None:
         self._ring = ring
+        self._withheld = withheld
         self._store = dict(store)
         self._transformation_from = transformation_from
         self._source = source
@@ -83,6 +92,10 @@ class Resolver:
     @property
     def aliases(self) -> list[str]:
         return list(self._store)
+
+    def entry(self, alias: str) -> StoreEntry | None:
+        """Where ``alias`` is stored, and its (encrypted) value."""
+        return self._store.get(alias)
 
     def secret(self, alias: str) -> Secret:
         """The plaintext of ``alias``, decrypted on first use and then kept."""
@@ -96,7 +109,19 @@ class Resolver:
                 self._cache[alias] = self._decrypt(alias, [])
             return self._cache[alias]
 
+    def asked(self) -> dict[str, Secret]:
+        """Every alias asked for so far (by :meth:`secret`, :meth:`text`,
+        :meth:`resolve`), in order, with its value: after :meth:`resolve` of a config's
+        data, the aliases the config refers to (not those they refer to in turn)."""
+        return dict(self._cache)
+
     def _decrypt(self, alias: str, chain: list[str]) -> Secret:
+        if len(chain) >= MAX_ALIAS_CHAIN:
+            raise InputError(
+                f"alias '{alias}': more than {MAX_ALIAS_CHAIN} aliases of aliases in a row",
+                path=self._source,
+                alias=chain[0],
+            )
         if alias in chain:
             cycle = " -> ".join([*chain, alias])
             raise ResolveError(f"alias cycle: {cycle}", path=self._source, alias=alias)
@@ -120,7 +145,7 @@ class Resolver:
                 target.group(1), [*chain, alias]
             )
         try:
-            return self._ring.decrypt(value, transformation=self._transformation)
+            return self._ring.decrypt(value, transformation=self._transformation, alias=alias)
         except VaultError as exc:
             why = exc.message
             if self._transformation_from is not None and _is_plain(value):
@@ -138,6 +163,12 @@ class Resolver:
             kind, name = match.group(1), match.group(2)
             if kind == "secret":
                 return self.secret(name).reveal()
+            if name in self._withheld:
+                raise ResolveError(
+                    f"$env{{{name}}} names a keystore password variable: refused",
+                    path=self._source,
+                    alias=name,
+                )
             found = self._environ.get(name)
             if found is None:
                 raise ResolveError(
@@ -147,17 +178,20 @@ class Resolver:
 
         return _ANY.sub(substitute, value)
 
-    def resolve(self, data: Any) -> Any:
+    def resolve(self, data: Any, mark: Callable[[str], str] | None = None) -> Any:
         """A copy of ``data`` (dicts, lists, scalars) with every string resolved; for an
-        XML config, its text with every reference replaced (see :meth:`xml`)."""
+        XML config, its text with every reference replaced (see :meth:`xml`). ``mark``,
+        when given, is applied to each string that held a ``$secret{}`` reference."""
         if isinstance(data, XmlSource):
             return self.xml(data)
         if isinstance(data, str):
+            if mark is not None and "$secret{" in data:
+                return mark(self.text(data))
             return self.text(data)
         if isinstance(data, dict):
-            return {key: self.resolve(value) for key, value in data.items()}
+            return {key: self.resolve(value, mark) for key, value in data.items()}
         if isinstance(data, list):
-            return [self.resolve(value) for value in data]
+            return [self.resolve(value, mark) for value in data]
         return data
 
     def xml(self, source: XmlSource) -> str:
@@ -252,6 +286,10 @@ def read_text_as_runtime(path: Path, format_name: str, text: str) -> Any:
             from .formats.toml import parse_error
 
             raise parse_error(exc, path) from None
+        except RecursionError:
+            from .formats.toml import TOO_DEEP
+
+            raise InputError(TOO_DEEP, path=path) from None
     if format_name == "xml":
         from .formats import parse
 
@@ -264,12 +302,7 @@ def _read_other(config: Path, format_name: str, text: str) -> Any:
     documents is their :class:`~vault.store.Documents` list."""
     try:
         if format_name == "yaml":
-            import yaml
-
-            documents = list(yaml.load_all(text, Loader=_yaml_loader()))
-            if len(documents) > 1:
-                return Documents(documents)
-            return documents[0] if documents else None
+            return _load_yaml(config, text)
         if format_name == "json":
             import json
 
@@ -309,6 +342,69 @@ def _yaml_loader() -> Any:
     return _YAML_LOADER[0]
 
 
+def _load_yaml(config: Path, text: str) -> Any:
+    """``yaml.safe_load_all`` (a file of several documents is their
+    :class:`~vault.store.Documents` list), except that aliases (``*name``) may add at most
+    :data:`MAX_YAML_EXPANSION` nodes, and none may hold itself: a 0.5 KB "billion
+    laughs" would otherwise cost minutes and gigabytes wherever the data is walked."""
+    import yaml
+
+    loader_class = _yaml_loader()
+    if "*" not in text:  # no alias, nothing to expand
+        documents = list(yaml.load_all(text, Loader=loader_class))
+    else:
+        loader = loader_class(text)
+        try:
+            documents = []
+            while loader.check_node():
+                node = loader.get_node()
+                _check_expansion(config, node)
+                documents.append(loader.construct_document(node))
+        finally:
+            loader.dispose()
+    if len(documents) > 1:
+        return Documents(documents)
+    return documents[0] if documents else None
+
+
+def _check_expansion(config: Path, root: Any) -> None:
+    """The nodes ``root`` stands for once every alias is expanded, counted without
+    expanding: each node's size once, by identity."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        value = node.value
+        children = (
+            [part for pair in value for part in pair]
+            if isinstance(value, list) and value and isinstance(value[0], tuple)
+            else value
+            if isinstance(value, list)
+            else []
+        )
+        if children_done:
+            open_nodes.discard(key)
+            sizes[key] = 1 + sum(sizes[id(child)] for child in children)
+            continue
+        if key in sizes:
+            continue
+        open_nodes.add(key)
+        stack.append((node, True))
+        for child in children:
+            if id(child) in open_nodes:
+                line = child.start_mark.line + 1 if child.start_mark else None
+                raise InputError("a YAML alias refers to a node holding it", path=config, line=line)
+            if id(child) not in sizes:
+                stack.append((child, False))
+    if sizes[id(root)] - len(sizes) > MAX_YAML_EXPANSION:
+        raise InputError(
+            f"YAML aliases expand to more than {MAX_YAML_EXPANSION} further nodes; refused",
+            path=config,
+        )
+
+
 class ConfigRead(NamedTuple):
     data: Any
     """The config's data, its inline store removed."""
@@ -343,6 +439,7 @@ def read_config(
         table = data["secrets"]
         data = {key: value for key, value in data.items() if key != "secrets"}
         for alias, value in _flatten(table).items():
+            _check_alias(alias, config, format_name)
             if isinstance(value, str):
                 store[alias] = StoreEntry(value, str(config))
     elif not inline:
@@ -353,9 +450,38 @@ def read_config(
             for alias, value in _key_values(
                 store_file, read_text(store_file), "properties"
             ).items():
+                _check_alias(alias, store_file, "properties")
                 store[alias] = StoreEntry(value, str(store_file))
         configured = configured or configured_transformation(None, store_file)
     return ConfigRead(data, store, configured)
+
+
+def _check_alias(alias: str, store: Path, format_name: str) -> None:
+    """A store entry whose name is no alias (``[A-Za-z0-9_.-]+``) is refused, naming
+    its file and line: its name may become a variable, a file name, a shell word."""
+    if ALIAS.fullmatch(alias) is None:
+        raise InputError(
+            f"the secret store entry {alias!r} is no alias (letters, digits, '_', '.', '-')",
+            path=store,
+            line=store_line(store, format_name, alias),
+        )
+
+
+def store_line(store: str | os.PathLike[str], format_name: str, alias: str) -> int | None:
+    """The line of ``alias``'s entry in a store file (read again: only errors need it)."""
+    from .formats import parse
+    from .sensitive import dotted
+
+    try:
+        document = parse(read_text(Path(store)), format_name, store)
+    except VaultError:
+        return None
+    skip = len(document.store_path or ())
+    entries = document.store_entries() if document.store_path else document.scalars()
+    for scalar in entries:
+        if dotted(scalar.path[skip:]) == alias or str(scalar.path[-1]) == alias:
+            return scalar.line
+    return None
 
 
 def _is_plain(ciphertext: str) -> bool:
@@ -364,11 +490,6 @@ def _is_plain(ciphertext: str) -> bool:
         return envelope_kind(ciphertext) == "plain"
     except VaultError:
         return False
-
-
-def env_name(alias: str, prefix: str = "") -> str:
-    """The environment variable for an alias: upper-cased, '.' and '-' as '_'."""
-    return prefix + alias.upper().replace(".", "_").replace("-", "_")
 
 
 class Vault:
@@ -384,10 +505,14 @@ class Vault:
         *,
         environ: Mapping[str, str] | None = None,
         transformation: str | None = None,
+        withheld: frozenset[str] = PASSWORD_VARIABLES,
     ) -> None:
         self.ring = ring
         self._environ = environ
         self._transformation = transformation
+        self.withheld = withheld
+        """Variables holding a keystore password: never handed out by ``$env{}``, and
+        removed from ``exec``'s child."""
 
     @classmethod
     def open(
@@ -412,8 +537,14 @@ class Vault:
             config=config,
             environ=environ,
         )
-        ring = open_key_ring(spec, passwords or PasswordOptions(), environ=environ)
-        return cls(ring, environ=environ, transformation=transformation)
+        options = passwords or PasswordOptions()
+        ring = open_key_ring(spec, options, environ=environ)
+        return cls(
+            ring,
+            environ=environ,
+            transformation=transformation,
+            withheld=password_variables(options),
+        )
 
     def resolver(
         self,
@@ -435,6 +566,7 @@ class Vault:
             environ=self._environ,
             transformation=transformation,
             transformation_from=where,
+            withheld=self.withheld,
         )
         return data, resolver
 
@@ -444,11 +576,13 @@ class Vault:
         secrets: str | os.PathLike[str] | None = None,
         *,
         input_type: str | None = None,
+        mark: Callable[[str], str] | None = None,
     ) -> Any:
         """The config as plain data with every ``$secret{}`` and ``$env{}`` resolved; a
-        multi-document YAML file gives a list, one element per document."""
+        multi-document YAML file gives a list, one element per document (``mark``: see
+        :meth:`Resolver.resolve`)."""
         data, resolver = self.resolver(path, secrets, input_type=input_type)
-        return resolver.resolve(data)
+        return resolver.resolve(data, mark)
 
     def secrets(
         self,
@@ -465,6 +599,47 @@ class Vault:
     ) -> Secret:
         """One alias of the config's store."""
         return self.resolver(path, input_type=input_type)[1].secret(alias)
+
+    def referenced(
+        self,
+        path: str | os.PathLike[str],
+        secrets: str | os.PathLike[str] | None = None,
+        *,
+        input_type: str | None = None,
+    ) -> dict[str, Secret]:
+        """Each alias the config refers to, with its value. The whole document is
+        resolved first, so anything in it that cannot be fails before a value is
+        handed out."""
+        data, resolver = self.resolver(path, secrets, input_type=input_type)
+        resolver.resolve(data)
+        return resolver.asked()
+
+    def write_dir(
+        self,
+        path: str | os.PathLike[str],
+        directory: str | os.PathLike[str],
+        secrets: str | os.PathLike[str] | None = None,
+        *,
+        input_type: str | None = None,
+    ) -> list[str]:
+        """Write each secret the config refers to as ``directory/ALIAS`` (the value alone,
+        0400, the folder 0700), replacing the previous set atomically (see
+        :mod:`vault.secretdir`); the aliases written. Nothing is written when any
+        reference fails."""
+        from .secretdir import check_file_name, publish
+
+        values = self.referenced(path, secrets, input_type=input_type)
+        for alias in values:
+            check_file_name(alias, path)
+        publish(directory, values)
+        return list(values)
+
+
+def password_variables(options: PasswordOptions) -> frozenset[str]:
+    """The variables that hold a keystore password: the standard two, and the ones
+    ``--storepass-env`` / ``--keypass-env`` name."""
+    named = (options.storepass_env, options.keypass_env)
+    return PASSWORD_VARIABLES.union(name for name in named if name)
 
 
 def load_config(
@@ -484,6 +659,15 @@ def load_config(
     return Vault.open(**open_args).load(path, input_type=input_type or format)
 
 
+def write_secret_dir(
+    path: str | os.PathLike[str], directory: str | os.PathLike[str], **open_args: Any
+) -> list[str]:
+    """Open the key ring as :func:`load_config` does and write the secrets ``path``
+    refers to into ``directory``, one file each (see :meth:`Vault.write_dir`)."""
+    open_args.setdefault("config", path)
+    return Vault.open(**open_args).write_dir(path, directory)
+
+
 __all__ = [
     "LazySecrets",
     "ResolveError",
@@ -491,7 +675,7 @@ __all__ = [
     "StoreEntry",
     "Vault",
     "XmlSource",
-    "env_name",
     "load_config",
     "read_config",
+    "write_secret_dir",
 ]

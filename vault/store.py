@@ -25,6 +25,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ._bounded import CONFIG_LIMIT, read_bounded
 from .errors import InputError, UsageError
 
 REFERENCE = re.compile(r"\$secret\{([A-Za-z0-9_.-]+)\}")
@@ -158,6 +159,16 @@ def store_file_for(
     return beside
 
 
+def wso2_reads(store: Path, format_name: str) -> bool:
+    """Whether WSO2's runtime may read this secret store: a TOML ``[secrets]`` table
+    (deployment.toml), or a product home's ``repository/conf/security/cipher-text.properties``.
+    Those keep WSO2's envelopes; every other store gets bound ones (see vault.cipher)."""
+    if format_name == "toml":
+        return True
+    parts = store.absolute().parts
+    return format_name == "properties" and parts[-len(WSO2_STORE.parts) :] == WSO2_STORE.parts
+
+
 def _product_home_store(config: Path) -> Path | None:
     """The repository of the WSO2 product home an XML file lies in, as Secure Vault uses it."""
     for folder in config.absolute().parents:
@@ -190,6 +201,10 @@ def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
         from .formats.toml import parse_error
 
         raise parse_error(exc, path) from None
+    except RecursionError:
+        from .formats.toml import TOO_DEEP
+
+        raise InputError(TOO_DEEP, path=path) from None
     except UnicodeDecodeError as exc:
         line = exc.object[: exc.start].count(b"\n") + 1
         raise InputError("not UTF-8 (a TOML file must be)", path=path, line=line) from None
@@ -200,8 +215,7 @@ def _parse_toml(path: str, inode: int, mtime_ns: int, size: int) -> dict[str, An
     """Keyed on inode, mtime and size too: an atomic rewrite (a new inode) is never missed."""
     import tomllib
 
-    with open(path, "rb") as handle:
-        text = handle.read().decode()
+    text = read_config_bytes(path).decode()
     try:
         return tomllib.loads(literal_base64_strings(text))
     except tomllib.TOMLDecodeError:
@@ -293,14 +307,17 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     )
 
 
-def read_text(path: Path) -> str:
-    """A config's text: UTF-8, else latin-1 (as Java reads .properties)."""
+def read_config_bytes(path: str | os.PathLike[str]) -> bytes:
+    """A config's bytes: a regular file, read up to a bound (a FIFO or device is refused)."""
     try:
-        data = path.read_bytes()
+        return read_bounded(path, CONFIG_LIMIT, "config file")
     except FileNotFoundError:
         raise InputError("no such file", path=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path=path) from None
+
+
+def read_text(path: Path) -> str:
+    """A config's text: UTF-8, else latin-1 (as Java reads .properties)."""
+    data = read_config_bytes(path)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

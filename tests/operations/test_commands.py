@@ -179,8 +179,10 @@ def test_a_file_that_vanishes_mid_run(config: Path, env: dict[str, str]) -> None
         proc = subprocess.Popen(
             [*CIPHERTOOL, "configure", str(config)], env=env, stderr=subprocess.PIPE, text=True
         )
-        time.sleep(1.0)
+        assert proc.stderr is not None
+        waiting = proc.stderr.readline()  # said after a second of waiting for the lock
+        assert "waiting for another run" in waiting, waiting
         os.unlink(config)
-    _, err = proc.communicate(timeout=60)
+    err = waiting + proc.communicate(timeout=60)[1]
     assert proc.returncode == 2 and "vanished" in err and "Traceback" not in err
     assert not config.exists() and list(config.parent.iterdir()) == []

@@ -406,3 +406,28 @@ def test_secrets_option_names_the_store_of_a_compose_file(
     assert run("check", "docker-compose.yml", "--secrets", str(store), env=env).returncode == 0
     vault = Vault.open(keystores[0], environ={"CIPHERTOOL_KEYSTORE_PASSWORD": PASSWORD})
     assert vault.load(config, store) == _documents(COMPOSE)[0]
+
+
+def test_a_store_an_earlier_version_wrote_into_a_multi_document_file_is_reported(
+    run: Run, tmp_path: Path, env: dict[str, str]
+) -> None:
+    """ciphertool before 0.2 put the store into the first document; nothing reads it now
+    (resolve fails closed on the alias), and check says where it must go."""
+    ciphertext = run("encrypt", input="prod-pw", env=env).stdout.strip()
+    text = (
+        "spring:\n  datasource:\n    password: $secret{spring_datasource_password}\n"
+        f'secrets:\n  spring_datasource_password: "{ciphertext}"\n  pending: "[later]"\n'
+        "---\nspring:\n  config:\n    activate:\n      on-profile: prod\n"
+    )
+    _write(tmp_path, "application.yml", text)
+    checked = run("check", "application.yml", "--json", env=env)
+    assert checked.returncode == 1
+    found = [(f["line"], f["kind"], f["alias"]) for f in json.loads(checked.stdout)]
+    assert found == [
+        (3, "unknown-alias", "spring_datasource_password"),
+        (5, "misplaced-store", "spring_datasource_password"),
+        (6, "misplaced-store", "pending"),
+    ]
+    assert "keeps its store in cipher-text.properties beside it" in checked.stdout
+    resolved = run("resolve", "application.yml", env=env)
+    assert resolved.returncode == 3 and "spring_datasource_password" in resolved.stderr

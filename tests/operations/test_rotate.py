@@ -213,12 +213,16 @@ def _explained(name: str) -> bool:
     stores = ("deployment.toml", "application.yml", "config.json", "cipher-text.properties")
     if name.startswith(atomic.JOURNAL_PREFIX) and name.endswith(atomic.JOURNAL_SUFFIX):
         return True
+    if name.endswith(atomic.LOCK_SUFFIX):
+        return True  # a lock file of a killed run: the next run uses it, then removes it
     return any(name in (f".{s}.rotate-new", f".{s}.rotate-old") for s in stores)
 
 
 def _snapshot(root: Path) -> dict[str, bytes]:
     return {
-        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.name.endswith(atomic.LOCK_SUFFIX)
     }
 
 
@@ -418,7 +422,8 @@ def test_sigkill_at_every_failpoint_leaves_every_secret_readable_and_the_next_ru
                 for n in _leftovers(root)
                 if "rotation" in n
             )
-            settled = not _leftovers(root)  # killed after the last journal was removed
+            # killed after the last journal was removed (a killed run's lock files stay)
+            settled = all(n.endswith(atomic.LOCK_SUFFIX) for n in _leftovers(root))
             before = _snapshot(root)
             back = run("rotate", "--rollback", *_configs(root))
             assert back.returncode == 0, back.stderr
@@ -464,14 +469,17 @@ def test_a_run_killed_after_commit_is_finished_by_the_next_write_command(
     setup: tuple[Path, dict[tuple[str, str, str], str]],
 ) -> None:
     """Kill right after the journals are written (12 new files + 12 links + 3 journals):
-    the set is committed, so a configure on one file of one folder finishes that folder."""
+    the set is committed, so a configure on one file of one folder finishes the set."""
     root, originals = setup
     result = run(*_rotate_args(root, keys), env=clean_env(CIPHERTOOL_FAILPOINT="27"))
     assert result.returncode == -signal.SIGKILL
     journals = [n for n in _leftovers(root) if "rotation" in n]
     assert len(journals) == 3
     document = json.loads((root / journals[0]).read_text())
-    assert document["state"] == "prepared" and len(document["files"]) == 12
+    # Each journal names the 4 files of its own folder, by bare name, and the 2 other folders.
+    assert document["state"] == "prepared" and len(document["files"]) == 4
+    assert all("/" not in f["name"] for f in document["files"])
+    assert len(document["peers"]) == 2
     env_old = clean_env(
         CIPHERTOOL_KEYSTORE=str(keys["old"]), CIPHERTOOL_KEYSTORE_PASSWORD=OLD_PASSWORD
     )

@@ -265,6 +265,8 @@ class TomlDocument(Document):
             tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise parse_error(exc, path) from None
+        except RecursionError:
+            raise ParseError(TOO_DEEP, path=path) from None
         scanner = _Scanner(text)
         scanner.run()
         self._scanner = scanner
@@ -317,6 +319,9 @@ class TomlDocument(Document):
         lead = "" if not text else (newline if text.endswith("\n") else newline * 2)
         end = len(text)
         return [Edit(end, end, f"{lead}[secrets]{lines}{newline}")]
+
+
+TOO_DEEP = "arrays or inline tables nested too deeply; refused"
 
 
 def parse_error(exc: tomllib.TOMLDecodeError, path: str | os.PathLike[str] | None) -> ParseError:

@@ -31,6 +31,10 @@ from dataclasses import dataclass, field
 
 from ._base import Document, Edit, KeyPath, ParseError, Scalar
 
+MAX_DEPTH = 256
+"""Deeper element nesting is refused (the tree is walked recursively; no config nests
+anywhere near this)."""
+
 SVNS_PREFIX = "svns"
 SVNS_NAMESPACE = "http://org.wso2.securevault/configuration"
 SECRET_ALIAS = "svns:secretAlias"
@@ -193,6 +197,12 @@ class XmlDocument(Document):
             refuse("a reference to an undeclared entity")
 
         def start(name: str, attributes: list[str]) -> None:
+            if len(stack) >= MAX_DEPTH:
+                raise ParseError(
+                    f"elements nested more than {MAX_DEPTH} deep; refused",
+                    path=self.path,
+                    line=parser.CurrentLineNumber,
+                )
             begin = offset(parser.CurrentByteIndex)
             element = self._start_tag(name, begin, attributes)
             if stack:

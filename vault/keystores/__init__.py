@@ -7,8 +7,8 @@ pulls in pycryptodome, is imported only for JKS and JCEKS.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
+from .._bounded import KEYSTORE_LIMIT, read_bounded
 from ..errors import InputError, KeystoreFormatError, UsageError
 from ..secret import Secret
 from ._model import Entry, EntryKind, Keystore, StoreKind, thumbprint
@@ -20,6 +20,7 @@ __all__ = [
     "StoreKind",
     "load_keystore",
     "normalise_kind",
+    "parse_keystore",
     "read_keystore_bytes",
     "sniff_kind",
     "thumbprint",
@@ -57,14 +58,11 @@ def sniff_kind(data: bytes) -> StoreKind | None:
 
 
 def read_keystore_bytes(path: str | os.PathLike[str]) -> bytes:
+    """A keystore's bytes: a regular file of at most 1 MB (a FIFO or device is refused)."""
     try:
-        return Path(path).read_bytes()
+        return read_bounded(path, KEYSTORE_LIMIT, "keystore")
     except FileNotFoundError:
         raise InputError("no such keystore file", path=path) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, not a keystore", path=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read keystore: {exc.strerror}", path=path) from None
 
 
 def load_keystore(

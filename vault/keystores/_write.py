@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from .. import atomic
+from .._bounded import KEYSTORE_LIMIT, read_bounded
 from ..errors import InputError, UsageError
 from ..secret import Secret
 from . import load_keystore, normalise_kind
@@ -126,9 +127,9 @@ def _serialise(
 def read_certificate(path: str | os.PathLike[str]) -> x509.Certificate:
     """A certificate from a PEM or DER file."""
     try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read certificate: {exc.strerror}", path=path) from None
+        data = read_bounded(path, KEYSTORE_LIMIT, "certificate")
+    except FileNotFoundError:
+        raise InputError("no such certificate file", path=path) from None
     try:
         if b"-----BEGIN" in data:
             return x509.load_pem_x509_certificate(data)

@@ -8,6 +8,7 @@ answers to any alias asked for; certificates alone are ``cert1``, ``cert2``...
 from __future__ import annotations
 
 import binascii
+import contextlib
 import math
 import re
 from pathlib import Path
@@ -45,6 +46,14 @@ class PemKeystore(Keystore):
         encrypted = b"ENCRYPTED" in self._key_pem
         if encrypted and password is None:
             raise PasswordError("the PEM key is encrypted and needs a password", path=self.path)
+        if b"-----BEGIN ENCRYPTED PRIVATE KEY-----" in self._key_pem:
+            import base64
+
+            from .pkcs12 import check_key_cost
+
+            body = self._key_pem.split(b"-----")[2]
+            with contextlib.suppress(ValueError):
+                check_key_cost(self.path, base64.b64decode(body))
         try:
             key = serialization.load_pem_private_key(
                 self._key_pem,
@@ -59,7 +68,38 @@ class PemKeystore(Keystore):
             raise KeystoreFormatError(
                 "the PEM key is damaged (its numbers disagree)", path=self.path
             )
+        if entry.certificate_der is not None and not _certifies(entry.certificate_der, key):
+            # Secrets encrypted for this certificate could never be decrypted with the key.
+            raise KeystoreFormatError(
+                "the PEM file's certificate is not its key's (the public keys differ)",
+                path=self.path,
+            )
         return key
+
+
+def _certifies(certificate_der: bytes, key: PrivateKeyTypes) -> bool:
+    """Whether the certificate's public key is ``key``'s: its SubjectPublicKeyInfo read
+    from the DER (no X.509 parse at service start), else compared by numbers."""
+    public = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    try:
+        tbs = next(_der.children(_der.parse_one(certificate_der, _der.SEQUENCE)))
+        fields = list(_der.children(tbs))
+        if fields and fields[0].tag == _der.CONTEXT_0:
+            fields = fields[1:]  # the version
+        if len(fields) > 5 and fields[5].raw == public:
+            return True
+    except (_der.DerError, ValueError, StopIteration):
+        pass
+    from ._model import parse_certificate
+
+    certified = parse_certificate(certificate_der).public_key()
+    return bool(
+        isinstance(certified, rsa.RSAPublicKey)
+        and isinstance(key, rsa.RSAPrivateKey)
+        and certified.public_numbers() == key.public_key().public_numbers()
+    )
 
 
 def rsa_numbers_agree(key: rsa.RSAPrivateKey) -> bool:

@@ -152,9 +152,7 @@ def load(path: str, data: bytes, password: Secret | None) -> Pkcs12Keystore:
             path=path,
         ) from None
     except _TooCostly:
-        raise KeystoreFormatError(
-            f"asks for more than {_MAX_ROUNDS:,} key-derivation rounds; refused", path=path
-        ) from None
+        raise _too_costly(path) from None
     except (DerError, ValueError, StopIteration, IndexError):
         raise KeystoreFormatError("not a readable PKCS12 keystore (bad DER)", path=path) from None
     if bags is None:
@@ -253,6 +251,8 @@ def _read_with_pyca(path: str, data: bytes, password: bytes | None) -> list[_Bag
 
     try:
         keys = _plain_key_bags(data)
+    except _TooCostly:
+        raise _too_costly(path) from None
     except (DerError, ValueError, StopIteration, IndexError):
         raise KeystoreFormatError("not a readable PKCS12 keystore (bad DER)", path=path) from None
     if password is None:
@@ -281,7 +281,11 @@ def _plain_key_bags(data: bytes) -> list[_Bag]:
     for info in _der.children(_der.parse_one(content, _der.SEQUENCE)):
         kind, *rest = _der.children(info)
         if _der.oid(kind) != _DATA:
-            continue  # encryptedData: certificates, read by load_pkcs12
+            # encryptedData: certificates, read by load_pkcs12 within the same bound
+            encrypted = _der.parse_one(_der.expect(rest[0], _der.CONTEXT_0).value, _der.SEQUENCE)
+            _version, content_info = _der.children(encrypted)
+            _check_cost(list(_der.children(_der.expect(content_info, _der.SEQUENCE)))[1])
+            continue
         inner = _der.parse_one(_der.expect(rest[0], _der.CONTEXT_0).value, _der.OCTET_STRING)
         for bag in _der.children(_der.parse_one(inner.value, _der.SEQUENCE)):
             found = _bag(bag)
@@ -301,6 +305,7 @@ def _check_mac(mac_data: Tlv, content: bytes, password: bytes) -> None:
     name = _MAC_DIGESTS.get(_der.oid(next(_der.children(algorithm))))
     if not 1 <= iterations <= _MAX_ROUNDS:
         raise _TooCostly
+    _check_cost(algorithm)  # PBMAC1 (RFC 9579) names its own PBKDF2 rounds
     if name is None:
         raise _NotHere  # PBMAC1, or a digest this reader does not know
     key = _pkcs12_kdf(name, password, _der.expect(salt, _der.OCTET_STRING).value, iterations)
@@ -313,6 +318,50 @@ def _check_mac(mac_data: Tlv, content: bytes, password: bytes) -> None:
 # A damaged or hostile file must not keep a service starting for minutes (keytool
 # itself refuses more than 5,000,000).
 _MAX_ROUNDS = 10_000_000
+_PBMAC1 = "1.2.840.113549.1.5.14"
+_SCRYPT = "1.3.6.1.4.1.11591.4.11"
+_PBE_FAMILIES = ("1.2.840.113549.1.12.1.", "1.2.840.113549.1.5.")  # PKCS#12 PBE, PBES1
+
+
+def _check_cost(algorithm: Tlv) -> None:
+    """_TooCostly when an AlgorithmIdentifier (PBES2, PBMAC1, PBKDF2, scrypt, PBES1 or
+    PKCS#12 PBE) asks for more key-derivation work than any keystore tool writes. Every
+    count a file gives is checked here before anything (this reader or pyca) derives."""
+    scheme, *params = _der.children(_der.expect(algorithm, _der.SEQUENCE))
+    oid = _der.oid(scheme)
+    if not params or params[0].tag != _der.SEQUENCE:
+        return
+    if oid in (_PBES2, _PBMAC1):
+        _check_cost(next(_der.children(params[0])))
+        return
+    fields = list(_der.children(params[0]))
+    if oid == _SCRYPT:
+        _salt, cost, block, parallel, *_ = fields
+        if _der.integer(cost) > 1 << 20 or _der.integer(block) > 32 or _der.integer(parallel) > 16:
+            raise _TooCostly
+        return
+    if oid == _PBKDF2 or oid.startswith(_PBE_FAMILIES):
+        if not 1 <= _der.integer(fields[1]) <= _MAX_ROUNDS:
+            raise _TooCostly
+
+
+def check_key_cost(name: str, epki: bytes) -> None:
+    """KeystoreFormatError when an EncryptedPrivateKeyInfo asks for too many rounds
+    (bad DER is left to the parser that reads it)."""
+    try:
+        _check_cost(next(_der.children(_der.parse_one(epki, _der.SEQUENCE))))
+    except _TooCostly:
+        raise _too_costly(name) from None
+    except (DerError, ValueError, StopIteration, IndexError):
+        return
+
+
+def _too_costly(name: str) -> KeystoreFormatError:
+    return KeystoreFormatError(
+        f"asks for more than {_MAX_ROUNDS:,} key-derivation rounds; refused", path=name
+    )
+
+
 _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "sha1": hashes.SHA1,
     "sha224": hashes.SHA224,
@@ -373,6 +422,7 @@ def _bag(bag: Tlv) -> _Bag | None:
     if kind == _KEY_BAG:
         return _Bag("key", alias, body.raw, key_id)
     if kind == _SHROUDED_KEY_BAG:
+        _check_cost(next(_der.children(_der.expect(body, _der.SEQUENCE))))
         return _Bag("shrouded-key", alias, body.raw, key_id)
     if kind == _SECRET_BAG:
         _type, secret_value = _der.children(body)

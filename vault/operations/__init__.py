@@ -18,17 +18,19 @@ from typing import Literal
 from .. import atomic
 from ..cipher import (
     DEFAULT_TRANSFORMATION,
-    Format,
     KeyRing,
+    envelope_alias,
     envelope_kind,
     envelope_thumbprint,
 )
-from ..errors import AliasError, UsageError, VaultError
+from ..errors import AliasError, InputError, KeyTroubleError, UsageError, VaultError
 from ..formats import Scalar, gc_paused
 from ..secret import Secret
 from ..sensitive import Plaintext, SensitiveKeys, dotted, make_alias
 from ..store import (
+    ALIAS,
     ANY_REFERENCE,
+    ENV_REFERENCE,
     INLINE_STORE_FORMATS,
     REFERENCE,
     checked_transformation,
@@ -38,6 +40,7 @@ from ..store import (
     plaintext_of,
     read_toml,
     store_file_for,
+    wso2_reads,
 )
 from ._files import ConfigFile, check_writable, locked, read_config, read_store, write_all
 
@@ -57,19 +60,98 @@ __all__ = [
 ]
 
 
+EnvelopeChoice = Literal["self-contained", "plain", "bound"]
+
+
 @dataclass(frozen=True)
 class Options:
     """How new ciphertexts are written, how plain ones already there are read, and where
     secrets of non-TOML/YAML/JSON files go."""
 
     secrets: Path | None = None
-    format: Format = "self-contained"
+    format: EnvelopeChoice | None = None
+    """None: bound where WSO2 never reads the store, self-contained where it may
+    (see :func:`vault.store.wso2_reads`)."""
     transformation: str = DEFAULT_TRANSFORMATION
     read_transformation: str | None = None
     """How plain ciphertexts (which name none) were made; None: as the store's config
     says (see :func:`plain_transformation`), else OAEP-SHA1, then PKCS#1 v1.5."""
     input_type: str | None = None
     """The configs' format (``--input-type``), whatever their names; None: from each name."""
+    new_key: bool = False
+    """Encrypt for a key none of a store's existing ciphertexts is for (see
+    :func:`check_encryption_key`)."""
+
+
+def seal(
+    ring: KeyRing,
+    store: ConfigFile,
+    alias: str,
+    plaintext: Secret,
+    format: EnvelopeChoice | None,
+    transformation: str,
+) -> str:
+    """``plaintext`` encrypted for ``store``'s entry ``alias``: bound to the alias unless
+    WSO2 may read the store (or another envelope was asked for)."""
+    if format is None:
+        format = "self-contained" if wso2_reads(store.path, store.format_name) else "bound"
+    return ring.encrypt(
+        plaintext,
+        format="plain" if format == "plain" else "self-contained",
+        transformation=transformation,
+        bind=alias if format == "bound" else None,
+    )
+
+
+def check_encryption_key(store: ConfigFile, ring: KeyRing, options: Options) -> None:
+    """Stop (exit 3) before ``store`` gets a ciphertext for a key none of its existing
+    ciphertexts is for, when the ring reads none of them either: a keystore swapped
+    under its name, or a config naming someone else's, would otherwise receive every
+    new secret. ``options.new_key`` (the operator's ``--new-key``) lets it through."""
+    if options.new_key or not store.exists:
+        return
+    key = ring.encryption_key
+    held = {entry.thumbprint for entry in ring.entries}
+    carried: list[str] = []
+    for scalar in aliases(store).values():
+        value = scalar.value.strip()
+        if not scalar.is_string or not value or is_plaintext_entry(value):
+            continue
+        if REFERENCE.fullmatch(value):
+            continue
+        try:
+            kind = envelope_kind(value)
+            thumbprint = envelope_thumbprint(value)
+        except VaultError:
+            continue
+        if kind == "symmetric":
+            continue
+        if thumbprint is None:
+            if _decrypts(ring, value):
+                return  # a plain block the ring's private key reads
+            continue
+        if thumbprint in held or _decrypts(ring, value):
+            return
+        carried.append(thumbprint)
+    if carried:
+        others = ", ".join(sorted(set(carried)))
+        raise KeyTroubleError(
+            f"none of the {len(carried)} ciphertext(s) already here is for key "
+            f"{key.thumbprint} ({key.label or 'the key given'}), which would encrypt; they "
+            f"are for {others}. If this is the keystore meant, give --new-key (or rotate "
+            "the store to it); else check the keystore the config or environment names",
+            path=store.path,
+        )
+
+
+def _decrypts(ring: KeyRing, value: str) -> bool:
+    if not any(entry.private_key is not None for entry in ring.entries):
+        return False
+    try:
+        ring.decrypt(value)
+    except VaultError:
+        return False
+    return True
 
 
 def plain_transformation(store: ConfigFile, options: Options) -> str | None:
@@ -156,11 +238,23 @@ def store_candidates(paths: Sequence[Path], options: Options) -> list[Path]:
     return found
 
 
-def aliases(store: ConfigFile) -> dict[str, Scalar]:
-    """Store entries by alias (nested TOML keys joined with '.')."""
+def aliases(store: ConfigFile, *, checked: bool = True) -> dict[str, Scalar]:
+    """Store entries by alias (nested TOML keys joined with '.'). An entry whose name
+    is no alias is an InputError naming file and line (``checked=False``: kept, for
+    ``check`` to report)."""
     doc = store.document
     n = len(doc.store_path or ())
-    return {dotted(s.path[n:]): s for s in doc.store_entries()}
+    found = {dotted(s.path[n:]): s for s in doc.store_entries()}
+    if checked:
+        for alias, scalar in found.items():
+            if ALIAS.fullmatch(alias) is None:
+                raise InputError(
+                    f"the secret store entry {alias!r} is no alias "
+                    "(letters, digits, '_', '.', '-')",
+                    path=store.path,
+                    line=scalar.line,
+                )
+    return found
 
 
 def _paths_of(files: Sequence[Path]) -> list[Path]:
@@ -177,22 +271,22 @@ def configure(
     done: dict[str, list[str]] = {}
     with _session(_paths_of(files), options) as space:
         for store in space.stores.values():
-            encrypted = encrypt_entries(store, ring, options.format, options.transformation)
+            encrypted = encrypt_entries(store, ring, options)
             if encrypted:
                 done[str(store.path)] = encrypted
         space.write()
     return done
 
 
-def encrypt_entries(
-    store: ConfigFile, ring: KeyRing, format: Format, transformation: str
-) -> list[str]:
+def encrypt_entries(store: ConfigFile, ring: KeyRing, options: Options) -> list[str]:
     """Edits encrypting every ``[plaintext]`` entry of ``store``; the aliases encrypted."""
-    done = []
+    done: list[str] = []
     for alias, scalar in aliases(store).items():
         if scalar.is_string and is_plaintext_entry(scalar.value):
+            if not done:
+                check_encryption_key(store, ring, options)
             plaintext = Secret(plaintext_of(scalar.value))
-            ciphertext = ring.encrypt(plaintext, format=format, transformation=transformation)
+            ciphertext = seal(ring, store, alias, plaintext, options.format, options.transformation)
             store.edits.append(store.document.replace(scalar, ciphertext))
             done.append(alias)
     return done
@@ -249,10 +343,15 @@ def protect(
                 report.append(Protected(str(config.path), scalar.line, dotted(part.path), alias))
                 if ring is None:
                     continue
-                ciphertext = ring.encrypt(
+                if id(store) not in pending:
+                    check_encryption_key(store, ring, options)
+                ciphertext = seal(
+                    ring,
+                    store,
+                    alias,
                     Secret(scalar.value[part.start : part.end]),
-                    format=options.format,
-                    transformation=options.transformation,
+                    options.format,
+                    options.transformation,
                 )
                 pending.setdefault(id(store), []).append((alias, ciphertext))
                 by_scalar.setdefault((scalar.start, scalar.end), []).append((part, alias))
@@ -285,9 +384,8 @@ def change(
                 path=store.path,
                 alias=alias,
             )
-        ciphertext = ring.encrypt(
-            value, format=options.format, transformation=options.transformation
-        )
+        check_encryption_key(store, ring, options)
+        ciphertext = seal(ring, store, alias, value, options.format, options.transformation)
         store.edits.append(store.document.replace(entries[alias], ciphertext))
         space.write()
     return store.path
@@ -310,7 +408,7 @@ class AliasInfo:
 
 
 def _state(
-    value: str, ring: KeyRing | None, transformation: str | None
+    value: str, ring: KeyRing | None, transformation: str | None, alias: str
 ) -> tuple[State, str | None, str | None]:
     if is_plaintext_entry(value):
         return "plaintext", None, None
@@ -324,7 +422,7 @@ def _state(
     if ring is None:
         return "encrypted", kind, thumbprint
     try:
-        ring.decrypt(value, transformation=transformation)
+        ring.decrypt(value, transformation=transformation, alias=alias)
     except VaultError:
         return "unreadable", kind, thumbprint
     return "encrypted", kind, thumbprint
@@ -339,7 +437,7 @@ def list_aliases(
     for key, store in space.stores.items():
         transformation = plain_transformation(store, options) if ring is not None else None
         for alias, scalar in aliases(store).items():
-            state, kind, thumbprint = _state(scalar.value, ring, transformation)
+            state, kind, thumbprint = _state(scalar.value, ring, transformation, alias)
             infos[(key, alias)] = AliasInfo(
                 alias, str(store.path), scalar.line, state, kind, thumbprint
             )
@@ -368,14 +466,44 @@ def check(
     ring: KeyRing | None,
     sensitive: SensitiveKeys,
     options: Options = Options(),
+    *,
+    strict: bool = False,
 ) -> list[Finding]:
     """Problems that must fail CI: plaintext under sensitive keys, references with no
-    alias, entries not yet encrypted, ciphertexts no key decrypts (when a ring is given)."""
+    alias, entries not yet encrypted, ciphertexts no key decrypts (when a ring is
+    given), and everything ``resolve`` and ``exec`` would refuse: store entries whose
+    name is no alias, cycles and dangling or too long chains of aliases, variable names
+    that collide or are reserved, ciphertexts bound to another alias, ``$env{}`` of a
+    password variable. ``strict``: also ciphertexts not bound to their alias in stores
+    WSO2 never reads."""
+    from ..exports import Export, export_problems, variable_name
+    from ..resolver import PASSWORD_VARIABLES
+
     space = Workspace.read(_paths_of(files), options)
     findings: list[Finding] = []
     for config in space.configs:
         store = space.store(config)
-        known = aliases(store)
+        known = aliases(store, checked=False)
+        exported = [
+            Export(variable_name(alias), alias, str(store.path), scalar.line)
+            for alias, scalar in known.items()
+            if ALIAS.fullmatch(alias)
+        ]
+        if config.format_name == "env":
+            exported += [
+                Export(str(s.path[0]), None, str(config.path), s.line)
+                for s in config.document.scalars()
+            ]
+        for problem in export_problems(exported, PASSWORD_VARIABLES):
+            findings.append(
+                Finding(
+                    problem.path or str(store.path),
+                    problem.line or 0,
+                    "variable-name",
+                    f"{problem.message} (by exec and resolve --output env)",
+                    alias=problem.alias,
+                )
+            )
         if config is store and config.format_name not in INLINE_STORE_FORMATS:
             continue  # cipher-text.properties given as a file: its entries are checked
             # below, as a store's, not as plaintext values under sensitive keys
@@ -391,8 +519,13 @@ def check(
             )
         for scalar in config.document.scalars():
             if _in_store(config, scalar):
+                misplaced = _misplaced_entry(config, scalar, store)
+                if misplaced is not None:
+                    findings.append(misplaced)
                 continue
-            for alias in ANY_REFERENCE.findall(scalar.value) if scalar.is_string else ():
+            if not scalar.is_string:
+                continue
+            for alias in ANY_REFERENCE.findall(scalar.value):
                 if alias not in known:
                     findings.append(
                         Finding(
@@ -403,28 +536,136 @@ def check(
                             alias=alias,
                         )
                     )
+            for name in ENV_REFERENCE.findall(scalar.value):
+                if name in PASSWORD_VARIABLES:
+                    findings.append(
+                        Finding(
+                            str(config.path),
+                            scalar.line,
+                            "password-variable",
+                            f"$env{{{name}}} names a keystore password variable "
+                            "(resolve refuses it)",
+                        )
+                    )
     for store in space.stores.values():
         transformation = plain_transformation(store, options) if ring is not None else None
-        for alias, scalar in aliases(store).items():
-            state, _, _ = _state(scalar.value, ring, transformation)
-            message = {
+        entries = aliases(store, checked=False)
+        bindable = not wso2_reads(store.path, store.format_name)
+        for alias, scalar in entries.items():
+            where = (str(store.path), scalar.line)
+            if ALIAS.fullmatch(alias) is None:
+                message = f"the store entry {alias!r} is no alias (letters, digits, '_', '.', '-')"
+                findings.append(Finding(*where, "bad-alias", message))
+                continue
+            chain = _chain_problem(alias, entries)
+            if chain is not None:
+                findings.append(Finding(*where, chain[0], chain[1], alias=alias))
+                continue
+            bound = _bound_alias(scalar)
+            if bound is not None and bound != alias:
+                message = (
+                    f"alias '{alias}' holds a ciphertext bound to alias '{bound}' "
+                    "(copied from there?): it does not decrypt here"
+                )
+                findings.append(Finding(*where, "moved-ciphertext", message, alias=alias))
+                continue
+            state, envelope, _ = _state(scalar.value, ring, transformation, alias)
+            trouble = {
                 "plaintext": f"alias '{alias}' is not encrypted yet (run ciphertool configure)",
                 "unreadable": f"alias '{alias}': no key in the key ring decrypts it",
                 "malformed": f"alias '{alias}' holds neither [plaintext] nor a ciphertext",
             }.get(state)
-            if message is not None:
+            if trouble is not None:
                 kind = {
                     "plaintext": "not-encrypted",
                     "unreadable": "undecryptable",
                     "malformed": "malformed",
                 }[state]
-                findings.append(Finding(str(store.path), scalar.line, kind, message, alias=alias))
+                findings.append(Finding(*where, kind, trouble, alias=alias))
+            elif strict and bindable and bound is None and envelope not in ("alias", "symmetric"):
+                message = (
+                    f"alias '{alias}' is not bound to its alias (a copy of it under another "
+                    "alias would decrypt there); rotate or change it to bind it"
+                )
+                findings.append(Finding(*where, "unbound", message, alias=alias))
     findings.sort(key=lambda f: (f.file, f.line, f.kind))
     return findings
 
 
+def _misplaced_entry(
+    config: ConfigFile, scalar: Scalar, store: ConfigFile | None
+) -> Finding | None:
+    """A ``secrets.ALIAS`` entry (``[plaintext]`` or a ciphertext, as an earlier ciphertool
+    wrote them) in a file whose store is beside it: nothing reads it there."""
+    schema = config.document.own_schema
+    if schema is None or len(scalar.path) != 2 or scalar.path[0] != "secrets":
+        return None
+    value = scalar.value.strip()
+    if not scalar.is_string or not (is_plaintext_entry(value) or _is_ciphertext(value)):
+        return None
+    alias = str(scalar.path[1])
+    return Finding(
+        str(config.path),
+        scalar.line,
+        "misplaced-store",
+        f"'secrets.{alias}' is a secret store entry, but {schema} keeps its store in "
+        f"{store.path.name if store else 'the file'} beside it: nothing reads it here; "
+        "move it there",
+        alias=alias,
+    )
+
+
+def _is_ciphertext(value: str) -> bool:
+    """Base64 of an RSA block at least (88 characters: RSA-512) or of an envelope."""
+    if len(value) < 88:
+        return False
+    try:
+        envelope_kind(value)
+    except VaultError:
+        return False
+    return True
+
+
+def _bound_alias(scalar: Scalar) -> str | None:
+    if not scalar.is_string or is_plaintext_entry(scalar.value):
+        return None
+    try:
+        return envelope_alias(scalar.value)
+    except VaultError:
+        return None
+
+
+def _chain_problem(alias: str, entries: dict[str, Scalar]) -> tuple[str, str] | None:
+    """What the resolver would refuse in the chain of aliases of aliases from ``alias``:
+    (kind, message), or None."""
+    from ..resolver import MAX_ALIAS_CHAIN
+
+    chain = [alias]
+    while True:
+        scalar = entries.get(chain[-1])
+        target = REFERENCE.fullmatch(scalar.value.strip()) if scalar is not None else None
+        if scalar is None or not scalar.is_string or target is None:
+            break
+        name = target.group(1)
+        if name in chain:
+            return "alias-cycle", f"alias cycle: {' -> '.join([*chain, name])}"
+        if name not in entries:
+            return "unknown-alias", f"alias '{chain[-1]}' refers to '{name}', which no entry holds"
+        chain.append(name)
+        if len(chain) > MAX_ALIAS_CHAIN:
+            return (
+                "alias-chain",
+                f"alias '{alias}': more than {MAX_ALIAS_CHAIN} aliases of aliases in a row",
+            )
+    return None
+
+
 def _in_store(config: ConfigFile, scalar: Scalar) -> bool:
+    """Inside the config's own store; or a store entry an earlier ciphertool wrote into a
+    file that keeps its store beside it (left alone, and reported by check)."""
     store_path = (
         config.document.store_path if config.format_name in ("toml", "yaml", "json") else None
     )
-    return store_path is not None and scalar.path[: len(store_path)] == store_path
+    if store_path is not None:
+        return scalar.path[: len(store_path)] == store_path
+    return _misplaced_entry(config, scalar, None) is not None

@@ -13,7 +13,7 @@ from .. import atomic
 from ..errors import InputError
 from ..formats import Document, Edit, apply_edits, detect_format, parse
 from ..resolver import read_text_as_runtime
-from ..store import store_file_for
+from ..store import read_config_bytes, store_file_for
 
 log = logging.getLogger("vault.operations")
 
@@ -29,8 +29,11 @@ class ConfigFile:
         encoding: str,
         document: Document,
         exists: bool = True,
+        owner_like: Path | None = None,
     ) -> None:
         self.path = path
+        self.owner_like = owner_like
+        """For a file not yet created: the config whose owner and group it gets."""
         self.format_name = format_name
         self.encoding = encoding
         self.exists = exists
@@ -65,14 +68,7 @@ class ConfigFile:
 def read_config(path: Path, format_name: str | None = None) -> ConfigFile:
     """Read and parse ``path``; the format comes from its name unless given."""
     name = format_name or detect_format(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("no such file", path=path) from None
-    except IsADirectoryError:
-        raise InputError("is a directory", path=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path=path) from None
+    data = read_config_bytes(path)
     try:
         text, encoding = data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -82,9 +78,11 @@ def read_config(path: Path, format_name: str | None = None) -> ConfigFile:
     return ConfigFile(path, name, encoding, parse(text, name, path))
 
 
-def empty_store(path: Path) -> ConfigFile:
-    """A store file that does not exist yet (created on the first write)."""
-    return ConfigFile(path, "properties", "utf-8", parse("", "properties", path), exists=False)
+def empty_store(path: Path, config: Path | None = None) -> ConfigFile:
+    """A store file that does not exist yet (created on the first write, with the owner
+    and group of ``config`` when run as root)."""
+    document = parse("", "properties", path)
+    return ConfigFile(path, "properties", "utf-8", document, exists=False, owner_like=config)
 
 
 def read_store(config: ConfigFile, secrets: Path | None) -> ConfigFile:
@@ -94,7 +92,7 @@ def read_store(config: ConfigFile, secrets: Path | None) -> ConfigFile:
     if where == config.path:
         return config
     if not where.exists():
-        return empty_store(where)
+        return empty_store(where, config.path)
     return read_config(where, "properties")
 
 
@@ -113,13 +111,17 @@ def _check_writable(path: Path) -> None:
 
 @contextlib.contextmanager
 def locked(paths: Sequence[Path]) -> Iterator[None]:
-    """Lock every existing file of ``paths``, and the folder of each that does not exist
-    yet (two runs creating one secret store take turns). Sorted: no two runs deadlock."""
-    targets = {p.resolve() for p in paths if p.exists()}
-    targets |= {p.absolute().parent.resolve() for p in paths if not p.exists()}
+    """Lock every file of ``paths``, existing or not (two runs creating one secret store
+    take turns); in the order of their lock files, so that no two runs deadlock. A file
+    that was there and is gone once its lock is held is an error."""
+    targets = {p.resolve() if p.exists() else p.absolute().parent.resolve() / p.name for p in paths}
+    existed = {t for t in targets if t.exists()}
     with contextlib.ExitStack() as stack:
-        for path in sorted(t for t in targets if t.exists()):
+        for path in sorted(targets, key=atomic.lock_path):
             stack.enter_context(atomic.locked(path))
+        gone = sorted(t for t in existed if not t.exists())
+        if gone:
+            raise InputError("vanished while waiting for its lock", path=gone[0])
         yield
 
 
@@ -163,7 +165,7 @@ def commit(file: ConfigFile, text: str) -> None:
     """Write a prepared text atomically."""
     data = text.encode(file.encoding)
     if not file.exists:
-        atomic.create(file.path, data)
+        atomic.create(file.path, data, like=file.owner_like)
         file.exists = True
     else:
         check_unchanged(file)
@@ -197,7 +199,7 @@ def check_unchanged(file: ConfigFile) -> None:
     """Refuse to rewrite a file that is read-only, a symbolic link, gone, or no longer
     the text this run read (someone else's edit is never overwritten)."""
     _check_writable(file.path)
-    if file.path.read_bytes() != file.text.encode(file.encoding):
+    if read_config_bytes(file.path) != file.text.encode(file.encoding):
         raise InputError(
             "changed while this run was working on it; nothing written", path=file.path
         )

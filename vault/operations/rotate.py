@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .. import atomic
-from ..cipher import KeyRing, Opened, envelope_kind
+from ..cipher import PKCS1, KeyRing, Opened, envelope_kind
 from ..errors import InputError, KeyTroubleError, VaultError
 from ..formats import Scalar
-from ..store import REFERENCE, is_plaintext_entry
+from ..store import REFERENCE, is_plaintext_entry, wso2_reads
 from . import Options, Workspace, _session, aliases, plain_transformation, store_candidates
 from ._files import ConfigFile, check_unchanged, locked, prepare
 
@@ -93,14 +93,14 @@ def rotate(
                 steps.append(Step(*where, "skip", "symmetric", reason=reason))
                 continue
             try:
-                opened = ring.open(scalar.value, transformation=plain[id(store)])
+                opened = ring.open(scalar.value, transformation=plain[id(store)], alias=alias)
             except VaultError as exc:
                 steps.append(Step(*where, "unreadable", reason=exc.message))
                 continue
             action: Action = "keep" if opened.key_thumbprint == to else "rotate"
             steps.append(Step(*where, action, opened.envelope, opened.key_thumbprint, to))
             if action == "rotate":
-                pending.append((store, scalar, opened))
+                pending.append((store, scalar, _bound(store, alias, opened)))
         if dry_run:
             return steps
         unreadable = [s for s in steps if s.action == "unreadable"]
@@ -118,6 +118,20 @@ def rotate(
     return steps
 
 
+def _bound(store: ConfigFile, alias: str, opened: Opened) -> Opened:
+    """An unbound OAEP value of a store WSO2 never reads is bound to its alias as it is
+    re-encrypted (its envelope otherwise kept: self-contained stays self-contained,
+    hybrid hybrid); values of stores WSO2 may read keep WSO2's envelopes."""
+    if (
+        opened.bound is None
+        and opened.envelope in ("self-contained", "hybrid")
+        and opened.transformation != PKCS1
+        and not wso2_reads(store.path, store.format_name)
+    ):
+        return opened._replace(bound=alias)
+    return opened
+
+
 def _symmetric(value: str) -> bool:
     try:
         return envelope_kind(value) == "symmetric"
@@ -128,8 +142,14 @@ def _symmetric(value: str) -> bool:
 def _reseal(new: KeyRing, opened: Opened, path: Path, line: int) -> str:
     """Encrypt for the new key and prove the new key alone reads it back."""
     ciphertext = new.reseal(opened)
-    check = KeyRing(new.entries[:1]).open(ciphertext, transformation=opened.transformation)
-    if check.secret != opened.secret or check.envelope != opened.envelope:
+    check = KeyRing(new.entries[:1]).open(
+        ciphertext, transformation=opened.transformation, alias=opened.bound
+    )
+    if (
+        check.secret != opened.secret
+        or check.envelope != opened.envelope
+        or check.bound != opened.bound
+    ):
         raise KeyTroubleError(
             "the new ciphertext did not decrypt to the same value; nothing changed",
             path=path,

@@ -22,6 +22,7 @@ second run changes nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -142,7 +143,9 @@ def configure_home(
                     report.aliased.setdefault(str(target.file), []).append(target.alias)
             _mark_roots([configs[f] for f in xml_files])
             for store in stores:
-                encrypted = encrypt_entries(store, ring, options.format, effective)
+                encrypted = encrypt_entries(
+                    store, ring, dataclasses.replace(options, transformation=effective)
+                )
                 if encrypted:
                     report.encrypted[str(store.path)] = encrypted
             conf = _secret_conf_file(secret_conf, key, effective if record else None)

@@ -8,32 +8,26 @@ marked the element (``svns:secretAlias``). ``check --wso2-home`` reports every s
 still in plaintext, with the cipher-tool.properties line that would cover it; ``list``
 shows where the marks refer to each alias.
 
-Which names are password-like is :mod:`vault.sensitive`'s rule, asked of the element's
-name, of its ``name``/``key`` attribute (``<Property name="...">``), or of the attribute's.
+What is a plaintext secret is :mod:`vault.sensitive`'s rule, as for every other file.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..formats import parse
-from ..formats.xml import ALIASED_VALUE, Element, XmlDocument
+from ..formats.xml import Element, XmlDocument
 from ..sensitive import SensitiveKeys, dotted, make_alias
-from ..store import holds_reference, read_text
+from ..store import read_text
 from ..wso2 import CONF, ProductHome, Target
 from ..wso2.xpath import compile_xpath, xpath_of
 from . import Finding, aliases
 from ._files import read_config
 
 __all__ = ["XmlSecret", "check_xml", "xml_files", "xml_references"]
-
-_NAMES = ("name", "key")
-# What a product's XML holds in place of a value: ${carbon.home}, $sys{...}, $env{...}.
-_PLACEHOLDER = re.compile(r"\$(?:[A-Za-z]+)?\{[^}]*\}")
 
 
 @dataclass(frozen=True)
@@ -68,48 +62,25 @@ def _read(path: Path) -> XmlDocument:
     return document
 
 
-def _plaintext(value: str) -> bool:
-    stripped = value.strip()
-    if not stripped or holds_reference(stripped):
-        return False
-    return not _PLACEHOLDER.fullmatch(stripped)
-
-
-def _named(element: Element, sensitive: SensitiveKeys) -> str | None:
-    """The password-like name a ``name``/``key`` attribute gives the element's value."""
-    for attribute in _NAMES:
-        found = element.attribute(attribute)
-        if found is not None and sensitive((*element.path()[:-1], found.value)):
-            return found.value
-    return None
-
-
 def secrets_in(path: Path, document: XmlDocument, sensitive: SensitiveKeys) -> list[XmlSecret]:
-    """Every password-like plaintext value of one XML file, in document order."""
-    found: list[XmlSecret] = []
+    """Every plaintext secret of one XML file as :mod:`vault.sensitive` finds it (in
+    element text, attributes, ``<Property name="...Password">``; a part of a value too,
+    such as a URL's password), with the element and attribute that hold it."""
+    holders: dict[tuple[int, str], tuple[Element, str | None]] = {}
     for element in document.root.iter():
-        aliased = element.secret_alias is not None
-        element_path = element.path()
-        named = _named(element, sensitive)
+        holders[element.content_start, element.name] = (element, None)
         for attribute in element.attributes:
-            name = attribute.name
-            if name in _NAMES or name.startswith("xmlns") or name.endswith(":secretAlias"):
-                continue
-            if aliased and attribute.value == ALIASED_VALUE:
-                continue
-            key = dotted((*element_path, f"@{name}"))
-            if named is not None and name == "value":
-                key = dotted((*element_path[:-1], named))
-            elif not sensitive((*element_path, f"@{name}")):
-                continue
-            if _plaintext(attribute.value):
-                line = document.line_of(attribute.start)
-                found.append(XmlSecret(path, line, element, name, key))
-        if element.is_leaf and not element.other_content and not aliased:
-            if (named is not None or sensitive(element_path)) and _plaintext(element.text):
-                key = dotted(element_path if named is None else (*element_path[:-1], named))
-                line = document.line_of(element.content_start)
-                found.append(XmlSecret(path, line, element, None, key))
+            holders[attribute.start, f"@{attribute.name}"] = (element, attribute.name)
+    found: list[XmlSecret] = []
+    for part in sensitive.plaintext(document, document.scalars()):
+        holder = holders.get((part.scalar.start, str(part.scalar.path[-1])))
+        if holder is None:
+            continue
+        element, held = holder
+        key = dotted(part.path)
+        if not part.whole:
+            key += f" (inside {dotted(part.scalar.path)})"
+        found.append(XmlSecret(path, part.scalar.line, element, held, key))
     return found
 
 
