@@ -459,7 +459,7 @@ def test_detection_is_linear_in_the_value(unit: str) -> None:
         return time.perf_counter() - start
 
     small = seconds(5_000)
-    assert seconds(40_000) < max(1.5, 12 * small)
+    assert seconds(40_000) < max(1.5, 24 * small)  # 8 x when linear, 64 x when quadratic
 
 
 def test_a_python_tag_is_still_refused_and_named_by_its_line(tmp_path: Path, ring: KeyRing) -> None:
