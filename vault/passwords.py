@@ -126,8 +126,9 @@ def _consume_tmp(path: Path, *, wipe: bool = True) -> list[Secret]:
     try:
         fd = os.open(path, flags)
     except OSError as exc:
-        reason = "is a symbolic link" if exc.errno == errno.ELOOP else exc.strerror
-        raise InputError(f"cannot use password-tmp: {reason}; refused", path=path) from None
+        if exc.errno == errno.ELOOP:
+            raise PasswordError("is a symbolic link; refused", path=path) from None
+        raise InputError(f"cannot use password-tmp: {exc.strerror}; refused", path=path) from None
     try:
         info = os.fstat(fd)
         check_regular(info, path, "password file")
