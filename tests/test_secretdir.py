@@ -198,7 +198,7 @@ def test_a_store_entry_named_to_lead_out_of_the_folder_writes_nothing(
     (tmp_path / "app.properties").write_text("a=$secret{../victim}\n")
     (tmp_path / "cipher-text.properties").write_text(f"../victim={ring.encrypt('evil')}\n")
     result = run("resolve", "app.properties", "--output-dir", "out", env=env_for(keystore))
-    assert_clean_error(result, 2, "app.properties: alias '../victim' cannot name a file")
+    assert_clean_error(result, 2, "'../victim'")  # refused by the store's reader, else here
     assert sorted(os.listdir(tmp_path)) == ["app.properties", "cipher-text.properties"]
 
 
