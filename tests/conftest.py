@@ -42,6 +42,19 @@ def _ciphertool() -> list[str]:
 
 
 CIPHERTOOL = _ciphertool()
+
+
+def _checkout_closed() -> str | None:
+    """Why another user cannot run this checkout's ciphertool, or None: a folder above the
+    checkout (a ``mktemp -d`` clone, 0700) that others may not enter."""
+    root = Path(__file__).resolve().parent.parent
+    for folder in (root, *root.parents):
+        if not folder.stat().st_mode & 0o001:
+            return f"the checkout's folder {folder} is closed to other users, who run ciphertool"
+    return None
+
+
+CHECKOUT_CLOSED = _checkout_closed()
 Run = Callable[..., Result]
 
 

@@ -27,6 +27,10 @@ def _why_not() -> str | None:
     for tool in ("unshare", "setpriv", "mount"):
         if shutil.which(tool) is None:
             return f"{tool} is not on PATH"
+    from tests.conftest import CHECKOUT_CLOSED
+
+    if CHECKOUT_CLOSED is not None:
+        return CHECKOUT_CLOSED
     probe = subprocess.run([*UNSHARE, "true"], capture_output=True)
     if probe.returncode != 0:
         return f"unshare cannot make namespaces here: {probe.stderr.decode().strip()}"
