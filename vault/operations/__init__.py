@@ -510,10 +510,21 @@ def check(
     for config in space.configs:
         store = space.store(config)
         known = aliases(store, checked=False)
+        # As exec: a store beside the file gives only the aliases the file refers to.
+        referenced = (
+            None
+            if store is config
+            else {
+                alias
+                for scalar in config.document.scalars()
+                if scalar.is_string and not _in_store(config, scalar)
+                for alias in ANY_REFERENCE.findall(scalar.value)
+            }
+        )
         exported = [
             Export(variable_name(alias), alias, str(store.path), scalar.line)
             for alias, scalar in known.items()
-            if ALIAS.fullmatch(alias)
+            if ALIAS.fullmatch(alias) and (referenced is None or alias in referenced)
         ]
         if config.format_name == "env":
             exported += [
