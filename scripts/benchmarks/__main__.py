@@ -14,9 +14,9 @@ where they are the point (both cores, the peers' whole processes).
 output, progress to standard error, the figures as JSON to RESULTS.json
 (default ``bench-results.json``).
 
-Inputs: scripts/bench_fixtures.py. Peak memory: scripts/bench_child.py, one
-process per case. Peers: scripts/BenchWso2.java (WSO2's runtime: JVM, KeyStore,
-Cipher.doFinal) and scripts/bench_ansible.py (Ansible Vault, in its own venv
+Inputs: fixtures.py. Peak memory: child.py, one
+process per case. Peers: BenchWso2.java (WSO2's runtime: JVM, KeyStore,
+Cipher.doFinal) and ansible_decrypt.py (Ansible Vault, in its own venv
 under .bench-cache/); either is reported "skipped (reason)" when it cannot run.
 """
 
@@ -43,19 +43,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import bench_fixtures as F
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 import vault
+from benchmarks import fixtures as F
 from vault.cipher import KeyRing
 from vault.operations import Options, configure, protect
 from vault.operations.rotate import rotate
 from vault.sensitive import SensitiveKeys
 from vault.store import _parse_toml, literal_base64_strings
 
-ROOT = Path(__file__).resolve().parent.parent
-SCRIPTS = ROOT / "scripts"
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
 CACHE = ROOT / ".bench-cache"
 PY = sys.executable
 CIPHERTOOL = str(Path(PY).parent / "ciphertool")
@@ -218,8 +218,8 @@ def command(argv: Sequence[str], env: dict[str, str], timeout: float = 1800) -> 
 
 
 def child(case: str, *args: str, env: dict[str, str]) -> dict[str, float]:
-    """One case of bench_child.py in a process of its own: its seconds and peak RSS."""
-    _, out = command([PY, str(SCRIPTS / "bench_child.py"), case, *args], env)
+    """One case of child.py in a process of its own: its seconds and peak RSS."""
+    _, out = command([PY, str(HERE / "child.py"), case, *args], env)
     result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
     return result
 
@@ -983,7 +983,7 @@ def java_peer() -> tuple[Path | None, str]:
     """The compiled WSO2 peer's class folder, or None and why not."""
     if shutil.which("java") is None or shutil.which("javac") is None:
         return None, "skipped (java or javac is not on PATH)"
-    source = SCRIPTS / "BenchWso2.java"
+    source = HERE / "BenchWso2.java"
     out = CACHE / "java"
     compiled = out / "BenchWso2.class"
     if not compiled.exists() or compiled.stat().st_mtime < source.stat().st_mtime:
@@ -1065,7 +1065,7 @@ def _peer_runs(bench: Bench, peers: Peers, n: int, inside: dict[str, Any]) -> di
     encrypt_argv = [str(peers.ansible / "bin" / "ansible-vault"), "encrypt_string"]
     encrypt_argv += ["--vault-password-file", str(peers.vault_password)]
     encrypt_argv += [*names, *[F.value(i) for i in range(n)]]
-    decrypt_argv = [str(peers.ansible / "bin" / "python"), str(SCRIPTS / "bench_ansible.py")]
+    decrypt_argv = [str(peers.ansible / "bin" / "python"), str(HERE / "ansible_decrypt.py")]
     decrypt_argv += [str(peers.vault_password), str(encrypted)]
     ansible_env = {k: v for k, v in env.items() if not k.startswith("CIPHERTOOL")}
 

@@ -1,4 +1,4 @@
-"""Inputs for scripts/bench.py: keystores of every kind, and configs of every format.
+"""Inputs for scripts/bench: keystores of every kind, and configs of every format.
 
 Every config of N secrets has N services, each with a host, a port and a password.
 The password is a ``$secret{sI}`` reference whose store entry is ``[plaintext]``
