@@ -18,6 +18,7 @@ from ._shared import (
     TRANSFORMATION,
     Bench,
     Resolvable,
+    cache,
     floor_script,
     samples_json,
 )
@@ -135,8 +136,7 @@ def _peer_runs(bench: Bench, peers: Peers, n: int, inside: dict[str, Any]) -> di
 
 def peers(bench: Bench) -> None:
     report = bench.report
-    CACHE.mkdir(exist_ok=True)
-    (CACHE / ".gitignore").write_text("*\n")  # the cache never reaches git
+    cache()
     vault_password = bench.folder / "ansible-vault-password"
     vault_password.write_text("bench-ansible-password\n")
     vault_password.chmod(0o600)
