@@ -48,11 +48,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 import vault
-from vault.cipher import KeyRing
-from vault.operations import Options, configure, protect
+from vault.configs.sensitive import SensitiveKeys
+from vault.configs.store import _parse_toml, literal_base64_strings
+from vault.crypto.cipher import KeyRing
+from vault.operations.commands import Options, configure, protect
 from vault.operations.rotate import rotate
-from vault.sensitive import SensitiveKeys
-from vault.store import _parse_toml, literal_base64_strings
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ROOT / "scripts"
@@ -1331,9 +1331,9 @@ def _token_ring(bench: Bench) -> tuple[KeyRing, Any] | None:
         import pkcs11  # noqa: F401
     except ImportError:
         return None
-    from vault.keysource import keystore_spec, parse_pkcs11_uri
+    from vault.keys.spec import keystore_spec, parse_pkcs11_uri
     from vault.keystores import pkcs11 as token_kind
-    from vault.keystores._write import parse_dname
+    from vault.keystores.create import parse_dname
     from vault.secret import Secret
 
     root = bench.folder / "hsm"

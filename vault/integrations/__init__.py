@@ -1,0 +1,1 @@
+"""Framework integrations (pydantic-settings), each importing its framework only when used."""
