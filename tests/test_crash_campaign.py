@@ -29,11 +29,11 @@ from typing import Any
 import pytest
 
 from tests.conftest import CIPHERTOOL, clean_env
-from vault.cipher import KeyRing
-from vault.keysource import KeystoreSpec, open_key_ring
-from vault.keystores._write import create_keystore
-from vault.passwords import PasswordOptions
-from vault.resolver import Vault
+from vault.crypto.cipher import KeyRing
+from vault.keys.passwords import PasswordOptions
+from vault.keys.spec import KeystoreSpec, open_key_ring
+from vault.keystores.create import create_keystore
+from vault.runtime.resolver import Vault
 from vault.secret import Secret
 
 OLD, NEW = "campaign-old-1", "campaign-new-2"

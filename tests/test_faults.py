@@ -22,13 +22,13 @@ from typing import Any
 import pytest
 
 from tests.conftest import CIPHERTOOL, Result, Run, assert_clean_error, clean_env
-from vault.cipher import KeyRing
+from vault.configs.sensitive import SensitiveKeys
+from vault.crypto.cipher import KeyRing
 from vault.errors import InputError
-from vault.keysource import KeystoreSpec, open_key_ring
-from vault.keystores._write import create_keystore
-from vault.operations import Options, Workspace, protect
+from vault.keys.spec import KeystoreSpec, open_key_ring
+from vault.keystores.create import create_keystore
+from vault.operations.commands import Options, Workspace, protect
 from vault.secret import Secret
-from vault.sensitive import SensitiveKeys
 
 PASSWORD = "fault-pass"
 SECRETS = 30
@@ -217,7 +217,7 @@ def test_protect_killed_at_each_step_leaves_old_or_new_files_never_a_dangling_re
 ) -> None:
     """Stores are written before the configs that refer to them: kill between any two
     steps, and every $secret{} in the configs has its alias in the store."""
-    from vault.operations import check
+    from vault.operations.commands import check
 
     template = tmp_path / "template"
     template.mkdir()

@@ -15,13 +15,15 @@ import pytest
 
 import vault
 from tests.conftest import KEYSTORES, VECTOR_PASSWORD, Result, Run, clean_env
-from vault.keysource import KeystoreSpec, open_key_ring
-from vault.keystores._write import create_keystore
-from vault.passwords import PasswordOptions
+from vault.keys.passwords import PasswordOptions
+from vault.keys.spec import KeystoreSpec, open_key_ring
+from vault.keystores.create import create_keystore
 from vault.secret import Secret
 
 PW = "first-hour-pass"
-CLICK = "import sys\nfrom vault.cli import main\nmain(args=sys.argv[1:], prog_name='ciphertool')\n"
+CLICK = (
+    "import sys\nfrom vault.cli.app import main\nmain(args=sys.argv[1:], prog_name='ciphertool')\n"
+)
 
 
 def _ring(keystore: Path, password: str = PW, alias: str | None = None) -> vault.KeyRing:

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import KEYSTORES, VECTOR_PASSWORD
-from vault.cipher import KeyEntry, KeyRing
+from vault.crypto.cipher import KeyEntry, KeyRing
 from vault.errors import VaultError
 from vault.keystores import load_keystore
 from vault.secret import Secret
@@ -143,7 +143,7 @@ SAMPLE_FILES = {
 
 def _parse_all_ways(text: str, name: str) -> None:
     """parse() raises a VaultError or gives a document whose every scalar can be replaced."""
-    from vault.formats import apply_edits, parse
+    from vault.configs.formats import apply_edits, parse
 
     try:
         document = parse(text, name, f"fuzz.{name}")
@@ -186,7 +186,7 @@ def test_real_configs_with_characters_changed(name: str, changes: list[tuple[int
 @fuzz
 @given(st.binary(max_size=200))
 def test_any_password_file(tmp_path: Path, data: bytes) -> None:
-    from vault.passwords import read_password_file
+    from vault.keys.passwords import read_password_file
 
     path = tmp_path / "password"
     path.write_bytes(data)
@@ -210,7 +210,7 @@ def test_any_password_file(tmp_path: Path, data: bytes) -> None:
 )
 def test_any_reference_text(text: str) -> None:
     """$secret{}/$env{} in any arrangement: resolved, or a ResolveError; never a bare value."""
-    from vault.resolver import ResolveError, Resolver, StoreEntry
+    from vault.runtime.resolver import ResolveError, Resolver, StoreEntry
 
     store = {
         "ab": StoreEntry(RING.encrypt("resolved-ab"), "fuzz.toml"),

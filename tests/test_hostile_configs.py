@@ -15,9 +15,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from tests.conftest import CIPHERTOOL, Run, assert_clean_error, clean_env
-from vault.cipher import KeyEntry, KeyRing
+from vault.crypto.cipher import KeyEntry, KeyRing
 from vault.keystores import load_keystore
-from vault.keystores._write import create_keystore
+from vault.keystores.create import create_keystore
 from vault.secret import Secret
 
 PASSWORD = "operator-pass-1"
@@ -449,10 +449,10 @@ def test_a_dotenv_file_cannot_set_a_loader_variable_through_exec(
 def test_library_exports_name_checks_run_before_any_decryption(
     tmp_path: Path, keys: dict[str, Path]
 ) -> None:
-    """The rules are the library's: both entry paths call vault.exports."""
+    """The rules are the library's: both entry paths call vault.runtime.exports."""
     from vault import Vault
     from vault.errors import InputError
-    from vault.exports import exported_values
+    from vault.runtime.exports import exported_values
 
     ring = _public(keys["real"])
     (tmp_path / "app.yml").write_text(

@@ -26,7 +26,7 @@ import pytest
 
 from tests.conftest import CHECKOUT_CLOSED, CIPHERTOOL, clean_env
 from vault import atomic
-from vault.keystores._write import create_keystore
+from vault.keystores.create import create_keystore
 from vault.secret import Secret
 
 NOBODY = 65534

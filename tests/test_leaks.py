@@ -23,7 +23,7 @@ import pytest
 
 from tests.conftest import CIPHERTOOL, Result, Run, clean_env
 from tests.hsm import SOFTHSM_MODULE, needs_hsm
-from vault.keystores._write import create_keystore
+from vault.keystores.create import create_keystore
 from vault.secret import Secret
 
 CANARY = f"CANARY-{secrets.token_hex(8)}"
@@ -193,10 +193,10 @@ def test_library_logging_at_debug_never_holds_the_canary(
     world: dict[str, Path], caplog: pytest.LogCaptureFixture
 ) -> None:
     from vault import Vault, open_key_ring
-    from vault.keysource import KeystoreSpec
-    from vault.operations import Options, configure, protect
+    from vault.configs.sensitive import SensitiveKeys
+    from vault.keys.spec import KeystoreSpec
+    from vault.operations.commands import Options, configure, protect
     from vault.operations.rotate import rotate
-    from vault.sensitive import SensitiveKeys
 
     work = world["work"]
     env = {"CIPHERTOOL_KEYSTORE_PASSWORD": PASSWORD}
@@ -305,7 +305,7 @@ def test_a_token_pin_never_shows(
 
     from tests.hsm import reset_binding
     from vault.errors import PasswordError
-    from vault.keysource import load_store
+    from vault.keys.spec import load_store
     from vault.secret import Secret
 
     os.environ["SOFTHSM2_CONF"] = str(conf)
@@ -369,7 +369,7 @@ def test_execs_child_never_holds_a_keystore_password(
     key_pw = STORE_PW if key_source == "same" else KEY_PW
     keystore = folder / "svc.jks"
     create_keystore(keystore, "svc", Secret(STORE_PW), kind="jks", key_password=Secret(key_pw))
-    from vault.cipher import KeyEntry, KeyRing
+    from vault.crypto.cipher import KeyEntry, KeyRing
     from vault.keystores import load_keystore
 
     cert = load_keystore(keystore, Secret(STORE_PW)).certificate_der()

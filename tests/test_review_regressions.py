@@ -19,10 +19,10 @@ from tests.conftest import (
     assert_clean_error,
     clean_env,
 )
-from vault.cipher import PKCS1, KeyEntry, KeyRing
+from vault.crypto.cipher import PKCS1, KeyEntry, KeyRing
 from vault.errors import DecryptionError, PasswordError
+from vault.keys.passwords import find_passwords
 from vault.keystores import load_keystore
-from vault.passwords import find_passwords
 from vault.secret import Secret
 
 PW = Secret("storepass")

@@ -1,3 +1,3 @@
-from ._entry import main
+from vault.cli.fast import main
 
 main()

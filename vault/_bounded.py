@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import stat
 
-from .errors import InputError
+from vault.errors import InputError
 
 KEYSTORE_LIMIT = 1 << 20
 """A keystore or certificate: real ones are a few kB (a truststore of every public CA,

@@ -31,8 +31,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._bounded import JOURNAL_LIMIT, kind_of, read_bounded
-from .errors import InputError
+from vault._bounded import JOURNAL_LIMIT, kind_of, read_bounded
+from vault.errors import InputError
 
 NEW_FILE_MODE = 0o600
 LOCK_SUFFIX = ".ciphertool-lock"

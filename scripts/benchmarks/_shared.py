@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 import vault
-from vault.cipher import KeyRing
-from vault.store import _parse_toml
+from vault.configs.store import _parse_toml
+from vault.crypto.cipher import KeyRing
 
 from . import fixtures as F
 from ._measure import PY, ROOT, Measured, Run, Time, clock, progress

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from vault.cipher import KeyRing
-from vault.operations import Options, configure, protect
-from vault.sensitive import SensitiveKeys
+from vault.configs.sensitive import SensitiveKeys
+from vault.crypto.cipher import KeyRing
+from vault.operations.commands import Options, configure, protect
 
 from . import fixtures as F
 from ._measure import Time, clock, progress, side_by_side

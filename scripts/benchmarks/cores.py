@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import vault
-from vault.store import _parse_toml
+from vault.configs.store import _parse_toml
 
 from . import fixtures as F
 from ._measure import Others, Time, clock, progress, side_by_side

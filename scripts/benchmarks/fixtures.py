@@ -19,10 +19,10 @@ from typing import Literal
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from vault.cipher import KeyEntry, KeyRing
+from vault.crypto.cipher import KeyEntry, KeyRing
 from vault.keystores import load_keystore
 from vault.keystores._model import StoreKind
-from vault.keystores._write import _serialise, create_keystore, parse_dname, self_signed
+from vault.keystores.create import _serialise, create_keystore, parse_dname, self_signed
 from vault.secret import Secret
 
 PASSWORD = "bench-password"

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import vault
-from vault.cipher import KeyRing
+from vault.crypto.cipher import KeyRing
 
 from ._measure import Run, clock, progress, side_by_side
 from ._report import f2, f3
@@ -38,9 +38,9 @@ def _token_ring(bench: Bench) -> tuple[KeyRing, Any] | None:
         import pkcs11  # noqa: F401
     except ImportError:
         return None
-    from vault.keysource import keystore_spec, parse_pkcs11_uri
+    from vault.keys.spec import keystore_spec, parse_pkcs11_uri
     from vault.keystores import pkcs11 as token_kind
-    from vault.keystores._write import parse_dname
+    from vault.keystores.create import parse_dname
     from vault.secret import Secret
 
     root = bench.folder / "hsm"

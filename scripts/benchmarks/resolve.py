@@ -7,7 +7,7 @@ import tomllib
 from typing import Any
 
 import vault
-from vault.store import literal_base64_strings
+from vault.configs.store import literal_base64_strings
 
 from ._measure import clock, progress, side_by_side
 from ._report import f2, f3

@@ -32,11 +32,7 @@ NOT_AT_RUNTIME = (
     "vault.atomic",
     "vault.keystores.create",
     "vault.keystores.passwd",
-    "vault.keystores._write",
-    "vault.keystores._passwd",
     "vault.cli",
-    "vault._cli_options",
-    "vault._wso2_cli",
     "vault.wso2.configure",
     "vault.wso2.xml_secrets",
     "click",
@@ -263,9 +259,8 @@ def imported_modules(
         table.add(name, len(modules), len(beyond), len(own), ", ".join(_packages(beyond - own)))
     table.note("others: by package, with the count of its modules; none of the write paths or")
     table.note("command-line libraries (" + ", ".join(NOT_AT_RUNTIME[-6:]) + ") may appear")
-    table.note(
-        "after 'import vault': " + (", ".join(_not_at_runtime(found[NAMES["import"]])) or "none do")
-    )
+    loaded = _not_at_runtime(found[NAMES["import"]])
+    table.note("after 'import vault': " + (", ".join(loaded) or "none do"))
     return found
 
 

@@ -17,7 +17,7 @@ from tests.conftest import (
     needs_java,
 )
 from vault.keystores import load_keystore
-from vault.keystores._write import create_keystore
+from vault.keystores.create import create_keystore
 from vault.secret import Secret
 
 NEW = "brand-new-pass"

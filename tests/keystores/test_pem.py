@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from vault.errors import KeystoreFormatError
 from vault.keystores import load_keystore
-from vault.keystores._write import create_keystore, parse_dname, self_signed
+from vault.keystores.create import create_keystore, parse_dname, self_signed
 from vault.keystores.pem import rsa_numbers_agree
 from vault.secret import Secret
 

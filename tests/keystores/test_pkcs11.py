@@ -16,7 +16,7 @@ import pytest
 from tests.conftest import Result, Run, assert_clean_error, clean_env
 from tests.hsm import PIN, Token, needs_hsm
 from vault.errors import UsageError
-from vault.keysource import (
+from vault.keys.spec import (
     KeystoreSpec,
     is_pkcs11,
     keystore_spec,
@@ -127,9 +127,9 @@ def _ok(result: Result) -> Result:
 
 @needs_hsm
 def test_encrypt_with_the_certificate_and_decrypt_inside_the_token(in_process: Token) -> None:
-    from vault.cipher import KeyEntry, KeyRing
-    from vault.keysource import open_key_ring
-    from vault.passwords import PasswordOptions
+    from vault.crypto.cipher import KeyEntry, KeyRing
+    from vault.keys.passwords import PasswordOptions
+    from vault.keys.spec import open_key_ring
 
     ring = open_key_ring(
         keystore_spec(in_process.uri(), environ=os.environ),
@@ -330,7 +330,7 @@ def test_the_generated_private_key_is_sensitive_and_never_extractable(in_process
     import pkcs11
     from pkcs11 import Attribute, ObjectClass
 
-    from vault.keysource import load_store
+    from vault.keys.spec import load_store
     from vault.keystores import pkcs11 as kind
     from vault.secret import Secret
 
@@ -413,8 +413,8 @@ def test_each_secret_is_decrypted_once_and_threads_share_the_session(
     in_process: Token, tmp_path: Path
 ) -> None:
     from vault import Vault
+    from vault.keys.passwords import PasswordOptions
     from vault.keystores import pkcs11 as kind
-    from vault.passwords import PasswordOptions
 
     options = PasswordOptions(storepass_file=str(in_process.pin_file))
     vault = Vault.open(in_process.uri(), passwords=options)
@@ -458,8 +458,8 @@ def test_pkcs1_through_ckm_rsa_pkcs_when_the_token_has_no_raw_rsa(in_process: To
     import pkcs11
 
     from vault.errors import KeyTroubleError
-    from vault.keysource import open_key_ring
-    from vault.passwords import PasswordOptions
+    from vault.keys.passwords import PasswordOptions
+    from vault.keys.spec import open_key_ring
 
     ring = open_key_ring(
         keystore_spec(in_process.uri(), environ=os.environ),
@@ -482,11 +482,11 @@ def test_pkcs1_through_ckm_rsa_pkcs_when_the_token_has_no_raw_rsa(in_process: To
 def test_a_ciphertext_for_another_key_is_not_read_by_the_token(
     in_process: Token, tmp_path: Path
 ) -> None:
-    from vault.cipher import KeyEntry, KeyRing
+    from vault.crypto.cipher import KeyEntry, KeyRing
     from vault.errors import DecryptionError
-    from vault.keysource import open_key_ring
-    from vault.keystores._write import create_keystore
-    from vault.passwords import PasswordOptions
+    from vault.keys.passwords import PasswordOptions
+    from vault.keys.spec import open_key_ring
+    from vault.keystores.create import create_keystore
     from vault.secret import Secret
 
     other = create_keystore(tmp_path / "other.p12", "o", Secret("file-pass-1"))
@@ -512,8 +512,8 @@ def test_a_certificate_planted_under_the_keys_label_is_not_the_keys(
     from pkcs11 import Attribute, CertificateType, ObjectClass
     from pkcs11 import lib as load_lib
 
-    from vault.keysource import load_store
-    from vault.keystores._write import create_keystore
+    from vault.keys.spec import load_store
+    from vault.keystores.create import create_keystore
     from vault.secret import Secret
 
     other = create_keystore(tmp_path / "o.p12", "o", Secret("file-pass-1"))

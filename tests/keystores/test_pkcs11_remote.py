@@ -110,7 +110,7 @@ def test_the_resolver_decrypts_through_the_server_and_holds_no_key(
     probe = (
         "import sys\n"
         "from vault import load_config\n"
-        "from vault.passwords import PasswordOptions\n"
+        "from vault.keys.passwords import PasswordOptions\n"
         f"data = load_config({str(config)!r}, keystore={uri!r}, "
         f"passwords=PasswordOptions(storepass_file={str(pin)!r}))\n"
         "maps = open('/proc/self/maps').read()\n"
@@ -159,12 +159,12 @@ def test_the_resolver_decrypts_through_the_server_and_holds_no_key(
 def test_a_token_that_goes_away_mid_rotation_leaves_every_file_as_it_was(
     served: Served, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from vault.cipher import KeyRing
+    from vault.crypto.cipher import KeyRing
     from vault.errors import KeyTroubleError
-    from vault.keysource import keystore_spec, open_key_ring
-    from vault.keystores._write import create_keystore
+    from vault.keys.passwords import PasswordOptions
+    from vault.keys.spec import keystore_spec, open_key_ring
+    from vault.keystores.create import create_keystore
     from vault.operations.rotate import rotate
-    from vault.passwords import PasswordOptions
     from vault.secret import Secret
 
     monkeypatch.setenv("P11_KIT_SERVER_ADDRESS", served.address)

@@ -21,7 +21,7 @@ from tests.conftest import KEYSTORES, VECTOR_PASSWORD, needs_java
 from vault.errors import KeystoreFormatError, PasswordError
 from vault.keystores import _der, load_keystore, pkcs12
 from vault.keystores._model import Keystore
-from vault.keystores._write import create_keystore
+from vault.keystores.create import create_keystore
 from vault.secret import Secret
 
 PASSWORD = "p12-pass"

@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import CIPHERTOOL, Run, assert_clean_error, clean_env
 from vault import atomic
-from vault.keystores._write import create_keystore
+from vault.keystores.create import create_keystore
 from vault.secret import Secret
 
 PASSWORD = "commands-pass"

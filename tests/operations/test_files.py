@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from vault.configs.formats import Edit
 from vault.errors import InputError
-from vault.formats import Edit
-from vault.operations import Options, Workspace
 from vault.operations._files import read_config, write
+from vault.operations.commands import Options, Workspace
 
 OPTIONS = Options(None, "self-contained", "RSA/ECB/OAEPwithSHA1andMGF1Padding")
 

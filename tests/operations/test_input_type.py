@@ -15,9 +15,9 @@ import pytest
 
 from tests.conftest import Run, assert_clean_error, clean_env
 from vault import UsageError, load_config
-from vault.keystores._write import create_keystore
+from vault.configs.store import STORE_FILE_NAME, config_format
+from vault.keystores.create import create_keystore
 from vault.secret import Secret
-from vault.store import STORE_FILE_NAME, config_format
 
 PASSWORD = "input-type-pass"
 

@@ -21,11 +21,11 @@ import yaml
 
 from tests.conftest import Run, clean_env
 from vault import load_config
-from vault.keystores._write import create_keystore
-from vault.operations import Options, check, protect
+from vault.configs.sensitive import SensitiveKeys
+from vault.configs.store import STORE_FILE_NAME
+from vault.keystores.create import create_keystore
+from vault.operations.commands import Options, check, protect
 from vault.secret import Secret
-from vault.sensitive import SensitiveKeys
-from vault.store import STORE_FILE_NAME
 
 PASSWORD = "schema-pass"
 
@@ -373,8 +373,8 @@ def test_every_command_on_a_multi_document_file(
 
 
 def test_a_kubernetes_object_in_json(tmp_path: Path, keystores: tuple[Path, Path]) -> None:
-    from vault.keysource import KeystoreSpec, open_key_ring
-    from vault.passwords import PasswordOptions
+    from vault.keys.passwords import PasswordOptions
+    from vault.keys.spec import KeystoreSpec, open_key_ring
 
     config = _write(tmp_path, "registry-secret.json", SECRET_JSON)
     ring = open_key_ring(

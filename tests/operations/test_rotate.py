@@ -20,12 +20,12 @@ import pytest
 
 from tests.conftest import Run, assert_clean_error, clean_env
 from vault import atomic
-from vault.cipher import KeyRing
-from vault.keysource import KeystoreSpec, open_key_ring
-from vault.keystores._write import create_keystore
-from vault.operations import aliases
+from vault.crypto.cipher import KeyRing
+from vault.keys.passwords import PasswordOptions
+from vault.keys.spec import KeystoreSpec, open_key_ring
+from vault.keystores.create import create_keystore
 from vault.operations._files import read_config
-from vault.passwords import PasswordOptions
+from vault.operations.commands import aliases
 from vault.secret import Secret
 
 OLD_PASSWORD = "old-store-pass"

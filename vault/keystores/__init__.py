@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 
-from .._bounded import KEYSTORE_LIMIT, read_bounded
-from ..errors import InputError, KeystoreFormatError, UsageError
-from ..secret import Secret
-from ._model import Entry, EntryKind, Keystore, StoreKind, thumbprint
+from vault._bounded import KEYSTORE_LIMIT, read_bounded
+from vault.errors import InputError, KeystoreFormatError, UsageError
+from vault.keystores._model import Entry, EntryKind, Keystore, StoreKind, thumbprint
+from vault.secret import Secret
 
 __all__ = [
     "Entry",
@@ -93,13 +93,13 @@ def parse_keystore(
     if kind == "PKCS11":
         raise UsageError("a PKCS#11 token is named by a pkcs11: URI, not a file", path=name)
     if kind in ("JKS", "JCEKS"):
-        from . import jks
+        from vault.keystores import jks
 
         return jks.load(name, data, kind, password)
     if kind == "PKCS12":
-        from . import pkcs12
+        from vault.keystores import pkcs12
 
         return pkcs12.load(name, data, password)
-    from . import pem
+    from vault.keystores import pem
 
     return pem.load(name, data, password)

@@ -14,7 +14,7 @@ import struct
 import time
 from typing import NamedTuple
 
-from ._model import compare_digest, sha1
+from vault.keystores._model import compare_digest, sha1
 
 MAGIC = b"\xfe\xed\xfe\xed"
 WHITENING = b"Mighty Aphrodite"
@@ -124,7 +124,7 @@ def _protected_payload(epki: bytes) -> bytes:
     """The encryptedData of an EncryptedPrivateKeyInfo using Sun's key protector.
 
     Parameters may be NULL (JDK 17) or absent (JDK 21+), so only the OID is read."""
-    from . import _der
+    from vault.keystores import _der
 
     try:
         outer = _der.parse_one(epki, _der.SEQUENCE)

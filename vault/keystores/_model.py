@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Literal
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from ..errors import AliasError, KeystoreFormatError
-from ..secret import Secret
+from vault.errors import AliasError, KeystoreFormatError
+from vault.secret import Secret
 
 if TYPE_CHECKING:
     from datetime import datetime

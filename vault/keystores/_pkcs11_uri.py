@@ -1,6 +1,6 @@
 """``pkcs11:`` URIs (RFC 7512): which token, which key pair, which module.
 
-Loaded only when a keystore name is such a URI (:func:`vault.keysource.is_pkcs11`),
+Loaded only when a keystore name is such a URI (:func:`vault.keys.spec.is_pkcs11`),
 so that no service start pays for it.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from ..errors import UsageError
+from vault.errors import UsageError
 
 ENV_PKCS11_MODULE = "CIPHERTOOL_PKCS11_MODULE"
 PKCS11_SCHEME = "pkcs11:"

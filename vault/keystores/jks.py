@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives import serialization
 
-from ..errors import KeystoreFormatError, PasswordError
-from ..secret import Secret
-from . import _jks_native
-from ._model import Entry, EntryKind, Keystore, StoreKind
+from vault.errors import KeystoreFormatError, PasswordError
+from vault.keystores import _jks_native
+from vault.keystores._model import Entry, EntryKind, Keystore, StoreKind
+from vault.secret import Secret
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from ..errors import KeystoreFormatError, PasswordError
-from ..secret import Secret
-from . import _der
-from ._model import Entry, Keystore
+from vault.errors import KeystoreFormatError, PasswordError
+from vault.keystores import _der
+from vault.keystores._model import Entry, Keystore
+from vault.secret import Secret
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -49,7 +49,7 @@ class PemKeystore(Keystore):
         if b"-----BEGIN ENCRYPTED PRIVATE KEY-----" in self._key_pem:
             import base64
 
-            from .pkcs12 import check_key_cost
+            from vault.keystores.pkcs12 import check_key_cost
 
             body = self._key_pem.split(b"-----")[2]
             with contextlib.suppress(ValueError):
@@ -92,7 +92,7 @@ def _certifies(certificate_der: bytes, key: PrivateKeyTypes) -> bool:
             return True
     except (_der.DerError, ValueError, StopIteration):
         pass
-    from ._model import parse_certificate
+    from vault.keystores._model import parse_certificate
 
     certified = parse_certificate(certificate_der).public_key()
     return bool(

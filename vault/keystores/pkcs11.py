@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from ..errors import (
+from vault.errors import (
     AliasError,
     InputError,
     KeystoreFormatError,
@@ -34,16 +34,16 @@ from ..errors import (
     PasswordError,
     UsageError,
 )
-from ..secret import Secret
-from ._device import DeviceKey, OaepDigest
-from ._model import Entry, Keystore, parse_certificate, pkcs1_unpad
+from vault.keystores._device import DeviceKey, OaepDigest
+from vault.keystores._model import Entry, Keystore, parse_certificate, pkcs1_unpad
+from vault.secret import Secret
 
 if TYPE_CHECKING:
     from cryptography import x509
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
     from pkcs11 import Session, Token
 
-    from ._pkcs11_uri import Pkcs11Uri
+    from vault.keystores._pkcs11_uri import Pkcs11Uri
 
 _LOCK = threading.RLock()
 """Held around every call into a PKCS#11 module in this process."""
@@ -274,7 +274,7 @@ class TokenKey(DeviceKey):
                         f"token '{self._held.label}' does neither OAEP with {oaep_digest} "
                         "nor raw RSA"
                     )
-                from ._padding import oaep_unpad
+                from vault.crypto._primitives import oaep_unpad
 
                 algorithm = hashes.SHA1() if oaep_digest == "SHA-1" else hashes.SHA256()
                 return oaep_unpad(self._op(block, m.RSA_X_509).rjust(size, b"\0"), algorithm)
@@ -513,8 +513,8 @@ def _signed_by_token(
     is signed again in the token and the certificate put together around it."""
     from cryptography import x509 as x509_
 
-    from . import _der
-    from ._write import self_signed
+    from vault.keystores import _der
+    from vault.keystores.create import self_signed
 
     throwaway = rsa.generate_private_key(public_exponent=65537, key_size=1024)
     draft = self_signed(throwaway, subject, validity_days, public=public)

@@ -21,11 +21,11 @@ from cryptography.hazmat.primitives import hashes, padding, serialization
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
-from ..errors import AliasError, KeystoreFormatError, PasswordError
-from ..secret import Secret
-from . import _der
-from ._der import DerError, Tlv
-from ._model import Entry, Keystore, compare_digest
+from vault.errors import AliasError, KeystoreFormatError, PasswordError
+from vault.keystores import _der
+from vault.keystores._der import DerError, Tlv
+from vault.keystores._model import Entry, Keystore, compare_digest
+from vault.secret import Secret
 
 if TYPE_CHECKING:
     from cryptography import x509

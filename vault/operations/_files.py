@@ -9,11 +9,11 @@ import stat
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from .. import atomic
-from ..errors import InputError
-from ..formats import Document, Edit, apply_edits, detect_format, parse
-from ..resolver import read_text_as_runtime
-from ..store import read_config_bytes, store_file_for
+from vault import atomic
+from vault.configs.formats import Document, Edit, apply_edits, detect_format, parse
+from vault.configs.store import read_config_bytes, store_file_for
+from vault.errors import InputError
+from vault.runtime.resolver import read_text_as_runtime
 
 log = logging.getLogger("vault.operations")
 

@@ -19,13 +19,20 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from .. import atomic
-from ..cipher import PKCS1, KeyRing, Opened, envelope_kind
-from ..errors import InputError, KeyTroubleError, VaultError
-from ..formats import Scalar
-from ..store import REFERENCE, is_plaintext_entry, wso2_reads
-from . import Options, Workspace, _session, aliases, plain_transformation, store_candidates
-from ._files import ConfigFile, check_unchanged, locked, prepare
+from vault import atomic
+from vault.configs.formats import Scalar
+from vault.configs.store import REFERENCE, is_plaintext_entry, wso2_reads
+from vault.crypto.cipher import PKCS1, KeyRing, Opened, envelope_kind
+from vault.errors import InputError, KeyTroubleError, VaultError
+from vault.operations._files import ConfigFile, check_unchanged, locked, prepare
+from vault.operations.commands import (
+    Options,
+    Workspace,
+    _session,
+    aliases,
+    plain_transformation,
+    store_candidates,
+)
 
 log = logging.getLogger("vault.operations")
 

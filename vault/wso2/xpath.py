@@ -13,8 +13,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ..errors import InputError
-from ..formats.xml import Element
+from vault.configs.formats.xml import Element
+from vault.errors import InputError
 
 _STEP = re.compile(r"(\*|[^\s/\[\]@=()'\"]+)")
 _PREDICATE = re.compile(

@@ -1,0 +1,1 @@
+"""Config files: format detection, references and stores, the runtime readers, formats/."""

@@ -1,0 +1,1 @@
+"""Ciphertexts: transformations, envelopes and the key ring; hand-written primitives below."""

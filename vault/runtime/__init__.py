@@ -1,0 +1,1 @@
+"""The read-only runtime: the resolver, load_config, and what exec and --output export."""
