@@ -28,7 +28,8 @@ from vault.configs.store import Documents, detect_format, own_schema, yaml_untag
 from vault.crypto.cipher import KeyRing
 from vault.keys.spec import KeystoreSpec, open_key_ring
 from vault.keystores.create import create_keystore
-from vault.operations.commands import check, protect
+from vault.operations.inspect import check
+from vault.operations.protect import protect
 from vault.runtime.resolver import Vault, read_config
 from vault.secret import Secret
 

@@ -18,7 +18,8 @@ from vault.crypto.cipher import KeyRing
 from vault.errors import InputError
 from vault.keys.spec import KeystoreSpec, open_key_ring
 from vault.keystores.create import create_keystore
-from vault.operations.commands import check, protect
+from vault.operations.inspect import check
+from vault.operations.protect import protect
 from vault.runtime.resolver import Vault
 from vault.secret import Secret
 

@@ -24,7 +24,9 @@ from vault import load_config
 from vault.configs.sensitive import SensitiveKeys
 from vault.configs.store import STORE_FILE_NAME
 from vault.keystores.create import create_keystore
-from vault.operations.commands import Options, check, protect
+from vault.operations.inspect import check
+from vault.operations.protect import protect
+from vault.operations.workspace import Options
 from vault.secret import Secret
 
 PASSWORD = "schema-pass"

@@ -15,7 +15,7 @@ from vault.configs.sensitive import SensitiveKeys
 from vault.crypto.cipher import KeyRing
 from vault.keys.spec import KeystoreSpec, open_key_ring
 from vault.keystores.create import create_keystore
-from vault.operations.commands import check
+from vault.operations.inspect import check
 from vault.secret import Secret
 
 PASSWORD = "load-pass"

@@ -680,7 +680,7 @@ def _write_options(function: F) -> F:
 
 def _options(kwargs: dict[str, Any]) -> Any:
     from vault.crypto.cipher import canonical_transformation
-    from vault.operations.commands import Options
+    from vault.operations.workspace import Options
 
     return Options(
         kwargs.pop("secrets", None),
@@ -714,7 +714,7 @@ def configure(files: tuple[str, ...], wso2_home: str | None, **kwargs: Any) -> N
       ciphertool configure repository/conf/deployment.toml
       ciphertool configure --wso2-home /opt/wso2is-7.0.0
     """
-    from vault.operations.commands import configure as run_configure
+    from vault.operations.configure import configure as run_configure
 
     home = _wso2.home_for(files, wso2_home, input_type=kwargs["input_type"])
     if home is not None:
@@ -752,7 +752,7 @@ def protect(files: tuple[str, ...], keys: tuple[str, ...], dry_run: bool, **kwar
       ciphertool protect --dry-run application.yml .env
     """
     from vault.configs.sensitive import SensitiveKeys
-    from vault.operations.commands import protect as run_protect
+    from vault.operations.protect import protect as run_protect
 
     paths = _config_paths(files)
     options = _options(kwargs)
@@ -778,7 +778,7 @@ def protect(files: tuple[str, ...], keys: tuple[str, ...], dry_run: bool, **kwar
 @_wso2.wso2_home_option
 def change(secret_alias: str, file: str | None, wso2_home: str | None, **kwargs: Any) -> None:
     """Give ALIAS a new value, read from a hidden prompt (asked twice) or stdin (WSO2 -Dchange)."""
-    from vault.operations.commands import change as run_change
+    from vault.operations.change import change as run_change
 
     home = _wso2.home_for(
         (file,) if file else (), wso2_home, "--file", input_type=kwargs["input_type"]
@@ -822,7 +822,8 @@ def list_command(
     """
     from dataclasses import asdict
 
-    from vault.operations.commands import Options, list_aliases
+    from vault.operations.inspect import list_aliases
+    from vault.operations.workspace import Options
 
     paths, explicit, home = _read_paths(files, wso2_home, kwargs)
     options = Options(
@@ -890,8 +891,8 @@ def check(
 
     from vault.configs.sensitive import SensitiveKeys
     from vault.errors import EXIT_PROBLEMS
-    from vault.operations.commands import Options
-    from vault.operations.commands import check as run_check
+    from vault.operations.inspect import check as run_check
+    from vault.operations.workspace import Options
 
     paths, explicit, home = _read_paths(files, wso2_home, kwargs)
     options = Options(
@@ -1081,9 +1082,9 @@ def rotate(
       ciphertool rotate deployment.toml --to-alias wso2carbon-2027
     """
     from vault.errors import EXIT_PROBLEMS
-    from vault.operations.commands import Options
     from vault.operations.rotate import rollback as run_rollback
     from vault.operations.rotate import rotate as run_rotate
+    from vault.operations.workspace import Options
 
     home = _wso2.home_for(files, wso2_home, input_type=kwargs["input_type"])
     paths = _wso2.home_stores(home, kwargs) if home is not None else _config_paths(files)

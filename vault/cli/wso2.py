@@ -106,7 +106,7 @@ def prepare_keystore(home: ProductHome, kwargs: dict[str, Any]) -> None:
 def _write_options(kwargs: dict[str, Any]) -> tuple[Any, str | None]:
     """(Options, the transformation given or None): plain PKCS#1 unless asked otherwise."""
     from vault.crypto.cipher import PKCS1, canonical_transformation
-    from vault.operations.commands import Options
+    from vault.operations.workspace import Options
 
     fmt = kwargs.pop("fmt", "plain")
     transformation = kwargs.pop("transformation", None)
@@ -149,7 +149,7 @@ def configure(home: ProductHome, kwargs: dict[str, Any], passwords: PasswordOpti
 
 def _store_with(home: ProductHome, alias: str) -> Path:
     from vault.operations._files import read_config
-    from vault.operations.commands import aliases
+    from vault.operations.workspace import aliases
 
     known: list[str] = []
     for path in home.stores():
@@ -172,7 +172,7 @@ def change(
     passwords: PasswordOptions,
     read_value: Callable[[str], Secret],
 ) -> Path:
-    from vault.operations.commands import change as run_change
+    from vault.operations.change import change as run_change
     from vault.wso2.configure import count_plain, home_transformation
 
     options, given = _write_options(kwargs)
