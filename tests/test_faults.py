@@ -25,7 +25,8 @@ from tests.conftest import CIPHERTOOL, Result, Run, assert_clean_error, clean_en
 from vault.configs.sensitive import SensitiveKeys
 from vault.crypto.cipher import KeyRing
 from vault.errors import InputError
-from vault.keys.spec import KeystoreSpec, open_key_ring
+from vault.keys.ring import open_key_ring
+from vault.keys.spec import KeystoreSpec
 from vault.keystores.create import create_keystore
 from vault.operations.protect import protect
 from vault.operations.workspace import Options, Workspace

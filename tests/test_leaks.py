@@ -307,7 +307,7 @@ def test_a_token_pin_never_shows(
 
     from tests.hsm import reset_binding
     from vault.errors import PasswordError
-    from vault.keys.spec import load_store
+    from vault.keys.ring import load_store
     from vault.secret import Secret
 
     os.environ["SOFTHSM2_CONF"] = str(conf)

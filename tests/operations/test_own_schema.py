@@ -376,7 +376,8 @@ def test_every_command_on_a_multi_document_file(
 
 def test_a_kubernetes_object_in_json(tmp_path: Path, keystores: tuple[Path, Path]) -> None:
     from vault.keys.passwords import PasswordOptions
-    from vault.keys.spec import KeystoreSpec, open_key_ring
+    from vault.keys.ring import open_key_ring
+    from vault.keys.spec import KeystoreSpec
 
     config = _write(tmp_path, "registry-secret.json", SECRET_JSON)
     ring = open_key_ring(

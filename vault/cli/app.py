@@ -260,7 +260,8 @@ def encrypt(cert_file: str | None, fmt: str, transformation: str, **kwargs: Any)
       ciphertool encrypt --cert server.pem --format plain < value.txt
     """
     from vault.crypto.cipher import KeyEntry, KeyRing, canonical_transformation
-    from vault.keys.spec import keystore_spec, open_key_ring
+    from vault.keys.ring import open_key_ring
+    from vault.keys.spec import keystore_spec
 
     options = _pw(kwargs)
     canonical_transformation(transformation)
@@ -289,7 +290,8 @@ def decrypt(ciphertext: str | None, transformation: str | None, **kwargs: Any) -
     Self-contained ciphertexts name their key by thumbprint; plain ones are
     tried with the key given.
     """
-    from vault.keys.spec import keystore_spec, open_key_ring
+    from vault.keys.ring import open_key_ring
+    from vault.keys.spec import keystore_spec
 
     options = _pw(kwargs)
     if ciphertext is None:
@@ -420,7 +422,8 @@ def _new_password(path: str, options: PasswordOptions) -> Passwords:
 
 
 def _open_listing(path: str, storetype: str | None, options: PasswordOptions) -> Any:
-    from vault.keys.spec import KeystoreSpec, open_keystore
+    from vault.keys.ring import open_keystore
+    from vault.keys.spec import KeystoreSpec
 
     spec = KeystoreSpec(path, storetype)
     try:
@@ -604,7 +607,7 @@ def _spec_for(files: list[Path], kwargs: dict[str, Any]) -> Any:
 
 
 def _public_ring(files: list[Path], kwargs: dict[str, Any]) -> Any:
-    from vault.keys.spec import open_key_ring
+    from vault.keys.ring import open_key_ring
 
     return open_key_ring(_spec_for(files, kwargs), _pw(kwargs), need_private=False)
 
@@ -624,7 +627,7 @@ def _private_ring_if_any(files: list[Path], kwargs: dict[str, Any], explicit: bo
     """The key ring for test decryption, or None (with a note) when no key is at hand and
     none was named (a product home's own keystore is not named: its password may be
     missing where check runs)."""
-    from vault.keys.spec import open_key_ring
+    from vault.keys.ring import open_key_ring
 
     try:
         # A look at the configs leaves a product home's password-tmp for its start.
@@ -960,14 +963,8 @@ def _prompt_password(path: str, label: str, confirm: bool) -> Passwords:
 def _rotation_rings(paths: list[Path], kwargs: dict[str, Any]) -> tuple[Any, Any]:
     """(ring of old and new keys, ring of the new key alone)."""
     from vault.crypto.cipher import KeyRing
-    from vault.keys.spec import (
-        decrypting_entry,
-        is_pkcs11,
-        key_entry,
-        load_store,
-        open_keystores,
-        ring_of,
-    )
+    from vault.keys.ring import decrypting_entry, key_entry, load_store, open_keystores, ring_of
+    from vault.keys.spec import is_pkcs11
 
     to_keystore = kwargs.pop("to_keystore")
     to_alias = kwargs.pop("to_alias")

@@ -121,7 +121,8 @@ def _write_options(kwargs: dict[str, Any]) -> tuple[Any, str | None]:
 def _public_ring(kwargs: dict[str, Any], options: PasswordOptions) -> tuple[KeyRing, KeyFacts]:
     """The key that encrypts, opened once (a password-tmp is read only once)."""
     from vault.crypto.cipher import KeyRing
-    from vault.keys.spec import keystore_spec, open_encryption_key
+    from vault.keys.ring import open_encryption_key
+    from vault.keys.spec import keystore_spec
     from vault.wso2.configure import KeyFacts
 
     spec = keystore_spec(kwargs["keystore"], kwargs["storetype"], kwargs["alias"])
