@@ -35,9 +35,9 @@ _LAZY = {
     "Passwords": "vault.keys.passwords",
     "find_passwords": "vault.keys.passwords",
     "KeystoreSpec": "vault.keys.spec",
-    "join": "vault.keys.spec",
+    "join": "vault.keys.ring",
     "keystore_spec": "vault.keys.spec",
-    "open_key_ring": "vault.keys.spec",
+    "open_key_ring": "vault.keys.ring",
     "Entry": "vault.keystores",
     "Keystore": "vault.keystores",
     "load_keystore": "vault.keystores",
@@ -92,10 +92,10 @@ if TYPE_CHECKING:
     from vault.keys.passwords import PasswordOptions as PasswordOptions
     from vault.keys.passwords import Passwords as Passwords
     from vault.keys.passwords import find_passwords as find_passwords
+    from vault.keys.ring import join as join
+    from vault.keys.ring import open_key_ring as open_key_ring
     from vault.keys.spec import KeystoreSpec as KeystoreSpec
-    from vault.keys.spec import join as join
     from vault.keys.spec import keystore_spec as keystore_spec
-    from vault.keys.spec import open_key_ring as open_key_ring
     from vault.keystores import Entry as Entry
     from vault.keystores import Keystore as Keystore
     from vault.keystores import load_keystore as load_keystore

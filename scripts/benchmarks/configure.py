@@ -6,7 +6,9 @@ from typing import Any
 
 from vault.configs.sensitive import SensitiveKeys
 from vault.crypto.cipher import KeyRing
-from vault.operations.commands import Options, configure, protect
+from vault.operations.configure import configure
+from vault.operations.protect import protect
+from vault.operations.workspace import Options
 
 from . import fixtures as F
 from ._measure import Time, clock, progress, side_by_side
