@@ -41,7 +41,7 @@ def compare_digest(a: bytes, b: bytes) -> bool:
 
 def sha1(data: bytes) -> bytes:
     """SHA-1 through ``cryptography``, already loaded: ``hashlib`` would cost the runtime
-    path the import of Python's own OpenSSL binding (about 3 ms per start)."""
+    path the import of Python's own OpenSSL binding at every start."""
     digest = hashes.Hash(hashes.SHA1())
     digest.update(data)
     return digest.finalize()
