@@ -17,6 +17,7 @@ from vault.errors import KeyTroubleError as KeyTroubleError
 from vault.errors import MalformedCiphertextError as MalformedCiphertextError
 from vault.errors import NoKeyError as NoKeyError
 from vault.errors import PasswordError as PasswordError
+from vault.errors import ResolveError as ResolveError
 from vault.errors import UsageError as UsageError
 from vault.errors import VaultError as VaultError
 from vault.keys.passwords import PasswordOptions as PasswordOptions
@@ -34,6 +35,5 @@ from vault.runtime.load import Vault as Vault
 from vault.runtime.load import load_config as load_config
 from vault.runtime.load import write_secret_dir as write_secret_dir
 from vault.runtime.resolver import LazySecrets as LazySecrets
-from vault.runtime.resolver import ResolveError as ResolveError
 from vault.runtime.resolver import Resolver as Resolver
 from vault.secret import Secret as Secret

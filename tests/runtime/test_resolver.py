@@ -13,10 +13,10 @@ import pytest
 from tests.conftest import CIPHERTOOL, Run, assert_clean_error, clean_env
 from vault.crypto import cipher
 from vault.crypto.cipher import KeyEntry, KeyRing
+from vault.errors import ResolveError
 from vault.keystores import load_keystore
 from vault.keystores.create import create_keystore
 from vault.runtime.load import Vault, load_config
-from vault.runtime.resolver import ResolveError
 from vault.secret import Secret
 
 PASSWORD = "resolver-pass"
