@@ -30,10 +30,10 @@ from vault.keystores import Entry as Entry
 from vault.keystores import Keystore as Keystore
 from vault.keystores import load_keystore as load_keystore
 from vault.keystores import thumbprint as thumbprint
+from vault.runtime.load import Vault as Vault
+from vault.runtime.load import load_config as load_config
+from vault.runtime.load import write_secret_dir as write_secret_dir
 from vault.runtime.resolver import LazySecrets as LazySecrets
 from vault.runtime.resolver import ResolveError as ResolveError
 from vault.runtime.resolver import Resolver as Resolver
-from vault.runtime.resolver import Vault as Vault
-from vault.runtime.resolver import load_config as load_config
-from vault.runtime.resolver import write_secret_dir as write_secret_dir
 from vault.secret import Secret as Secret

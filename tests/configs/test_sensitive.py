@@ -21,7 +21,7 @@ from vault.keys.spec import KeystoreSpec
 from vault.keystores.create import create_keystore
 from vault.operations.inspect import check
 from vault.operations.protect import protect
-from vault.runtime.resolver import Vault
+from vault.runtime.load import Vault
 from vault.secret import Secret
 
 

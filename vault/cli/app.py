@@ -71,9 +71,9 @@ def _click_option(option: Option) -> Callable[[F], F]:
 
 def _set_lock_timeout(_ctx: click.Context, _param: click.Parameter, value: float | None) -> None:
     if value is not None:
-        from vault import atomic
+        from vault.atomic import lock
 
-        atomic.lock_timeout = value
+        lock.lock_timeout = value
 
 
 def _lock_option(function: F) -> F:

@@ -23,7 +23,7 @@ from vault.cli.options import Given, NotPlain, parse
 from vault.errors import EXIT_BAD_INPUT, UsageError, VaultError
 
 if TYPE_CHECKING:
-    from vault.runtime.resolver import Vault
+    from vault.runtime.load import Vault
     from vault.wso2.home import ProductHome
 
 # -- what both paths share ------------------------------------------------------------
@@ -125,7 +125,7 @@ def vault_for(files: Sequence[Path], given: Given, home: ProductHome | None = No
     from vault.keys.passwords import PasswordOptions
     from vault.keys.ring import open_key_ring
     from vault.keys.spec import keystore_spec
-    from vault.runtime.resolver import Vault, password_variables
+    from vault.runtime.load import Vault, password_variables
 
     transformation = given.text("transformation")
     if transformation is not None:
