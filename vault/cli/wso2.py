@@ -149,7 +149,7 @@ def configure(home: ProductHome, kwargs: dict[str, Any], passwords: PasswordOpti
 
 
 def _store_with(home: ProductHome, alias: str) -> Path:
-    from vault.operations._files import read_config
+    from vault.operations.files import read_config
     from vault.operations.workspace import aliases
 
     known: list[str] = []

@@ -22,7 +22,7 @@ from vault.configs.store import (
 )
 from vault.crypto.cipher import KeyRing, envelope_alias, envelope_kind, envelope_thumbprint
 from vault.errors import VaultError
-from vault.operations._files import ConfigFile
+from vault.operations.files import ConfigFile
 from vault.operations.workspace import (
     Options,
     Workspace,

@@ -24,7 +24,7 @@ from vault.configs.formats import Scalar
 from vault.configs.store import REFERENCE, is_plaintext_entry, wso2_reads
 from vault.crypto.cipher import PKCS1, KeyRing, Opened, envelope_kind
 from vault.errors import InputError, KeyTroubleError, VaultError
-from vault.operations._files import ConfigFile, check_unchanged, locked, prepare
+from vault.operations.files import ConfigFile, check_unchanged, locked, prepare
 from vault.operations.workspace import (
     Options,
     Workspace,

@@ -37,7 +37,7 @@ from vault.crypto.cipher import (
     envelope_thumbprint,
 )
 from vault.errors import InputError, KeyTroubleError, VaultError
-from vault.operations._files import (
+from vault.operations.files import (
     ConfigFile,
     check_writable,
     locked,

@@ -32,7 +32,8 @@ from vault.configs.formats.xml import ALIASED_VALUE, SECRET_ALIAS, SVNS_NAMESPAC
 from vault.configs.store import is_plaintext_entry
 from vault.crypto.cipher import PKCS1, KeyRing, canonical_transformation, envelope_kind
 from vault.errors import InputError, UsageError, VaultError
-from vault.operations._files import (
+from vault.operations.configure import encrypt_entries
+from vault.operations.files import (
     ConfigFile,
     check_writable,
     locked,
@@ -40,7 +41,6 @@ from vault.operations._files import (
     write,
     write_all,
 )
-from vault.operations.configure import encrypt_entries
 from vault.operations.workspace import Options, Workspace, aliases, session
 from vault.wso2.home import ProductHome, Target, secret_conf_entries
 
