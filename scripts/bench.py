@@ -50,7 +50,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 import vault
 from vault.configs.sensitive import SensitiveKeys
 from vault.configs.store import _parse_toml, literal_base64_strings
-from vault.crypto.cipher import KeyRing
+from vault.crypto.ring import KeyRing
 from vault.operations.commands import Options, configure, protect
 from vault.operations.rotate import rotate
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from vault.crypto.cipher import KeyEntry as KeyEntry
-from vault.crypto.cipher import KeyRing as KeyRing
+from vault.crypto.ring import KeyEntry as KeyEntry
+from vault.crypto.ring import KeyRing as KeyRing
 from vault.errors import AliasError as AliasError
 from vault.errors import DecryptionError as DecryptionError
 from vault.errors import InputError as InputError

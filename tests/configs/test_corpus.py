@@ -25,7 +25,7 @@ import yaml
 
 from vault.configs.sensitive import SensitiveKeys
 from vault.configs.store import Documents, detect_format, own_schema, yaml_untagged
-from vault.crypto.cipher import KeyRing
+from vault.crypto.ring import KeyRing
 from vault.keys.spec import KeystoreSpec, open_key_ring
 from vault.keystores.create import create_keystore
 from vault.operations.commands import check, protect

@@ -13,16 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import VECTOR_PASSWORD, Run, assert_clean_error, clean_env
-from vault.crypto.cipher import (
-    OAEP_SHA1,
-    OAEP_SHA256,
-    PKCS1,
-    KeyEntry,
-    KeyRing,
-    envelope_kind,
-    flat_json_object,
-    max_block_plaintext,
-)
+from vault.crypto.envelopes import envelope_kind, flat_json_object
+from vault.crypto.ring import KeyEntry, KeyRing
+from vault.crypto.transformations import OAEP_SHA1, OAEP_SHA256, PKCS1, max_block_plaintext
 from vault.errors import DecryptionError, MalformedCiphertextError, NoKeyError, UsageError
 from vault.keystores import load_keystore
 from vault.keystores.create import create_keystore

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import KEYSTORES, VECTOR_PASSWORD
-from vault.crypto.cipher import KeyRing
+from vault.crypto.ring import KeyRing
 from vault.errors import NoKeyError, UsageError
 from vault.keys.spec import KeystoreSpec, _OtherKeys, join, keystore_spec, open_key_ring
 from vault.keystores.create import create_keystore

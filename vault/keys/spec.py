@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from vault.configs.store import read_toml
-from vault.crypto.cipher import KeyEntry, KeyRing
+from vault.crypto.ring import KeyEntry, KeyRing
 from vault.errors import (
     AliasError,
     InputError,

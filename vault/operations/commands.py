@@ -33,13 +33,9 @@ from vault.configs.store import (
     store_file_for,
     wso2_reads,
 )
-from vault.crypto.cipher import (
-    DEFAULT_TRANSFORMATION,
-    KeyRing,
-    envelope_alias,
-    envelope_kind,
-    envelope_thumbprint,
-)
+from vault.crypto.envelopes import envelope_alias, envelope_kind, envelope_thumbprint
+from vault.crypto.ring import KeyRing
+from vault.crypto.transformations import DEFAULT_TRANSFORMATION
 from vault.errors import AliasError, InputError, KeyTroubleError, UsageError, VaultError
 from vault.operations._files import (
     ConfigFile,

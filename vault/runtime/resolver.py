@@ -35,7 +35,8 @@ from vault.configs.store import (
     store_file_for,
     yaml_untagged,
 )
-from vault.crypto.cipher import KeyRing, envelope_kind
+from vault.crypto.envelopes import envelope_kind
+from vault.crypto.ring import KeyRing
 from vault.errors import InputError, KeyTroubleError, UsageError, VaultError
 from vault.keys.passwords import ENV_KEY, ENV_STORE, PasswordOptions
 from vault.secret import Secret
