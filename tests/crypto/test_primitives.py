@@ -246,6 +246,37 @@ def check_pkcs1_decrypt() -> None:
             assert _refused(partial(_primitives.pkcs1v15_decrypt, key, block)), label
 
 
+def _raw_rsa(key: rsa.RSAPrivateKey, block: bytes) -> bytes | None:
+    """``block`` ** d mod n, as a token's raw RSA (CKM_RSA_X_509) answers; None for a block
+    a token refuses (not the key's size, or not below n)."""
+    numbers = key.private_numbers()
+    n, size = numbers.public_numbers.n, (key.key_size + 7) // 8
+    c = int.from_bytes(block, "big")
+    if len(block) != size or c >= n:
+        return None
+    return pow(c, numbers.d, n).to_bytes(size, "big")
+
+
+def check_oaep() -> None:
+    """Wycheproof's OAEP cases (MGF1-SHA-1, empty label) through oaep_unpad on raw RSA."""
+    for source in _load("oaep.json")["wycheproof"]:
+        for group in source["groups"]:
+            key = _private_key(group["privateKeyPkcs8"])
+            algorithm = {"SHA-1": hashes.SHA1(), "SHA-256": hashes.SHA256()}[group["sha"]]
+            for test in group["tests"]:
+                em = _raw_rsa(key, _b(test["ct"]))
+                if test["result"] == "valid":
+                    assert em is not None, test["tcId"]
+                    try:
+                        msg = _primitives.oaep_unpad(em, algorithm)
+                    except CheckFailed:
+                        raise AssertionError(test["tcId"]) from None
+                    assert msg.hex() == test["msg"], test["tcId"]
+                elif em is not None:
+                    refused = _refused(partial(_primitives.oaep_unpad, em, algorithm))
+                    assert refused, test["tcId"]
+
+
 CHECKS: dict[str, Callable[[], None]] = {
     "pkcs12 published": check_pkcs12_published,
     "pkcs12 java mac": check_pkcs12_java_mac,
@@ -255,6 +286,7 @@ CHECKS: dict[str, Callable[[], None]] = {
     "jks key protection": check_jks_key_protection,
     "pkcs1 encoded": check_pkcs1_encoded,
     "pkcs1 decrypt": check_pkcs1_decrypt,
+    "oaep": check_oaep,
 }
 
 
@@ -287,6 +319,8 @@ def test_every_family_has_vectors_of_each_kind() -> None:
         assert kind in comments
     assert "separator at 9 (padding of 7)" in comments
     assert any(v["result"] == "valid" and v["msg"] == "" for v in pkcs1["encoded"])
+    oaep = [t for s in _load("oaep.json")["wycheproof"] for g in s["groups"] for t in g["tests"]]
+    assert {t["result"] for t in oaep} == {"valid", "invalid"} and len(oaep) >= 50
     results = [t["result"] for _, t in _decrypt_cases()]
     assert results.count("valid") > 50 and results.count("invalid") > 50
 
@@ -297,6 +331,14 @@ def _swapped_keystream(data: bytes, seed: bytes, password: str) -> bytes:
         block = _primitives._digest(hashes.SHA1(), block + _primitives.java_chars(password))
         stream += block
     return bytes(a ^ b for a, b in zip(data, stream, strict=False))
+
+
+def _mgf1_sha256(seed: bytes, length: int) -> bytes:
+    out, counter = b"", 0
+    while len(out) < length:
+        out += _primitives._digest(hashes.SHA256(), seed + counter.to_bytes(4, "big"))
+        counter += 1
+    return out[:length]
 
 
 # A constant or step of a primitive broken, and the checks that must then fail.
@@ -319,6 +361,7 @@ BROKEN: list[tuple[str, str, object, list[str]]] = [
         _swapped_keystream,
         ["jks key protection"],
     ),
+    ("_mgf1_sha1", "MGF1 on SHA-256", _mgf1_sha256, ["oaep"]),
     (
         "HMAC_DIGESTS",
         "HMAC-SHA256 replaced by SHA-224",
@@ -417,3 +460,62 @@ def test_pkcs1v15_decrypt_refuses_what_a_wrong_key_made() -> None:
         block = right.public_key().encrypt(f"secret {n}".encode(), padding.PKCS1v15())
         assert _primitives.pkcs1v15_decrypt(right, block) == f"secret {n}".encode()
         assert _refused(partial(_primitives.pkcs1v15_decrypt, wrong, block))
+
+
+def _oaep_encode(first: int, seed: bytes, db: bytes) -> bytes:
+    """EME-OAEP encoding (MGF1-SHA-1) of a chosen data block: bad ones included."""
+    masked_db = bytes(a ^ b for a, b in zip(db, _primitives._mgf1_sha1(seed, len(db)), strict=True))
+    mask = _primitives._mgf1_sha1(masked_db, len(seed))
+    return bytes([first]) + bytes(a ^ b for a, b in zip(seed, mask, strict=True)) + masked_db
+
+
+def test_the_branch_free_oaep_decoding_agrees_with_the_one_it_replaced() -> None:
+    """Crafted data blocks (good, empty PS and message, a bad byte in PS, no 01, a wrong
+    label hash, a non-zero first byte): the same accepted, the same refused, one message."""
+
+    def old(em: bytes, algorithm: hashes.HashAlgorithm) -> bytes:
+        h_len = algorithm.digest_size
+        if len(em) < 2 * h_len + 2:
+            raise ValueError(FAILED)
+        masked_seed, masked_db = em[1 : 1 + h_len], em[1 + h_len :]
+        mask = _primitives._mgf1_sha1(masked_db, h_len)
+        seed = bytes(a ^ b for a, b in zip(masked_seed, mask, strict=True))
+        mask = _primitives._mgf1_sha1(seed, len(em) - h_len - 1)
+        db = bytes(a ^ b for a, b in zip(masked_db, mask, strict=True))
+        label_ok = _primitives.compare_digest(db[:h_len], _primitives._digest(algorithm, b""))
+        rest = db[h_len:].lstrip(b"\0")
+        if not (label_ok and em[0] == 0 and rest[:1] == b"\x01"):
+            raise ValueError(FAILED)
+        return rest[1:]
+
+    outcomes = set()
+    for algorithm in (hashes.SHA1(), hashes.SHA256()):
+        h_len, k = algorithm.digest_size, 256
+        l_hash = _primitives._digest(algorithm, b"")
+        seed = bytes(range(h_len))
+        size = k - h_len - 1
+        blocks = {
+            "good": l_hash + bytes(size - h_len - 6) + b"\x01hello",
+            "empty PS": l_hash + b"\x01" + b"m" * (size - h_len - 1),
+            "empty message": l_hash + bytes(size - h_len - 1) + b"\x01",
+            "02 in PS": l_hash + bytes(10) + b"\x02" + bytes(size - h_len - 17) + b"\x01hello",
+            "no 01": l_hash + bytes(size - h_len),
+            "ff before 01": l_hash + b"\xff" + bytes(size - h_len - 7) + b"\x01hello",
+            "wrong label hash": bytes(h_len) + bytes(size - h_len - 6) + b"\x01hello",
+        }
+        for first in (0, 1, 0x80):
+            for name, db in blocks.items():
+                em = _oaep_encode(first, seed, db)
+                try:
+                    expected: bytes | None = old(em, algorithm)
+                except ValueError:
+                    expected = None
+                try:
+                    got: bytes | None = _primitives.oaep_unpad(em, algorithm)
+                except CheckFailed as exc:
+                    assert str(exc) == FAILED
+                    got = None
+                assert got == expected, (name, first)
+                outcomes.add((name, first, got is not None))
+    accepted = {(name, first) for name, first, ok in outcomes if ok}
+    assert accepted == {("good", 0), ("empty PS", 0), ("empty message", 0)}

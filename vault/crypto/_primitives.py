@@ -146,7 +146,11 @@ def _mgf1_sha1(seed: bytes, length: int) -> bytes:
 def oaep_unpad(em: bytes, algorithm: hashes.HashAlgorithm) -> bytes:
     """EME-OAEP decoding with ``algorithm`` for the label hash, MGF1-SHA-1 and an empty
     label: Java's ``OAEPWith<digest>AndMGF1Padding``. :class:`CheckFailed` never says
-    which check failed."""
+    which check failed.
+
+    As :func:`pkcs1_unpad`: the leading zero, the label hash (compared in constant time
+    by C) and ``PS || 01`` are folded into one verdict, every byte read with no branch on
+    its value (Manger's attack needs to tell a bad first byte from the rest)."""
     h_len = algorithm.digest_size
     k = len(em)
     if k < 2 * h_len + 2:
@@ -154,11 +158,19 @@ def oaep_unpad(em: bytes, algorithm: hashes.HashAlgorithm) -> bytes:
     masked_seed, masked_db = em[1 : 1 + h_len], em[1 + h_len :]
     seed = bytes(a ^ b for a, b in zip(masked_seed, _mgf1_sha1(masked_db, h_len), strict=True))
     db = bytes(a ^ b for a, b in zip(masked_db, _mgf1_sha1(seed, k - h_len - 1), strict=True))
-    label_ok = compare_digest(db[:h_len], _digest(algorithm, b""))
-    rest = db[h_len:].lstrip(b"\0")
-    if not (label_ok and em[0] == 0 and rest[:1] == b"\x01"):
+    bad = em[0] | (compare_digest(db[:h_len], _digest(algorithm, b"")) ^ 1)
+    looking = -1  # every bit set until the 01 that ends PS (zeros only before it)
+    index = 0
+    for i in range(h_len, len(db)):
+        zero = (db[i] - 1) >> 8  # -1 when db[i] == 0, else 0
+        one = ((db[i] ^ 1) - 1) >> 8  # -1 when db[i] == 1, else 0
+        index |= i & one & looking
+        bad |= looking & ~zero & ~one & 1  # something other than 00 or 01 before the 01
+        looking &= ~one
+    good = ((bad - 1) >> 31) & ~looking  # -1 when every check passed and the 01 was found
+    if not good:
         raise CheckFailed(_FAILED)
-    return rest[1:]
+    return db[index + 1 :]
 
 
 # -- PKCS#12 (RFC 7292 appendix B) and PBES2 (RFC 8018 section 6.2) -----------

@@ -17,6 +17,8 @@ from a published table, or from the RFC transcriptions below.
 * jks.json: stores made by keytool here (and the committed ../keystores/ ones): each
   key entry's protected bytes as in the file and the PKCS#8 Java's KeyStore.getKey
   answers; the store bytes, whose last 20 bytes are keytool's store digest.
+* oaep.json: Wycheproof's rsa_oaep_2048_{sha1,sha256}_mgf1sha1 tests with an empty label
+  (Java's OAEPWith<digest>AndMGF1Padding), for the EME-OAEP decoding of raw RSA results.
 * pkcs1.json: ``wycheproof``: rsa_pkcs1_{2048,3072}_test.json, compacted (the key
   as PKCS#8, the tests unchanged). ``encoded``: EME-PKCS1-v1_5 blocks built here over a
   range of lengths (valid ones, bad first bytes, bad block types, no separator, padding
@@ -525,6 +527,31 @@ def wycheproof_cases() -> list[dict[str, object]]:
     return out
 
 
+def wycheproof_oaep() -> list[dict[str, object]]:
+    """Java's two OAEP transformations (MGF1 on SHA-1 for both), empty labels only: the
+    label Java's OAEPWith<digest>AndMGF1Padding uses and oaep_unpad checks."""
+    root = Path(os.environ["WYCHEPROOF"])
+    out = []
+    for digest in ("sha1", "sha256"):
+        name = f"testvectors_v1/rsa_oaep_2048_{digest}_mgf1sha1_test.json"
+        doc = json.loads((root / name).read_text())
+        out.append(
+            {
+                "source": f"C2SP/wycheproof {name} (Apache-2.0), tests with an empty label",
+                "groups": [
+                    {
+                        "sha": g["sha"],
+                        "mgfSha": g["mgfSha"],
+                        "privateKeyPkcs8": g["privateKeyPkcs8"],
+                        "tests": [t for t in g["tests"] if t["label"] == ""],
+                    }
+                    for g in doc["testGroups"]
+                ],
+            }
+        )
+    return out
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -541,6 +568,10 @@ def main() -> None:
         "wycheproof": wycheproof_cases(),
         "encoded": encoded,
         "rsa": rsa_cases(encoded),
+    }
+    outputs["oaep.json"] = {
+        "made_by": "make-primitive-vectors.py (Wycheproof)",
+        "wycheproof": wycheproof_oaep(),
     }
     for name, doc in outputs.items():
         (HERE / name).write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
