@@ -27,12 +27,12 @@ from vault.crypto.ring import KeyRing
 from vault.crypto.transformations import PKCS1
 from vault.errors import InputError, KeyTroubleError, VaultError
 from vault.operations._files import ConfigFile, check_unchanged, locked, prepare
-from vault.operations.commands import (
+from vault.operations.workspace import (
     Options,
     Workspace,
-    _session,
     aliases,
     plain_transformation,
+    session,
     store_candidates,
 )
 
@@ -79,7 +79,7 @@ def rotate(
     changes nothing.
     """
     to = new.entries[0].thumbprint
-    with _session([Path(f) for f in files], options, writes=not dry_run) as space:
+    with session([Path(f) for f in files], options, writes=not dry_run) as space:
         work = [
             (store, alias, scalar)
             for store in space.stores.values()
