@@ -30,8 +30,8 @@ __version__ = "0.1.0"
 
 # Each lazily re-exported name and the module it lives in.
 _LAZY = {
-    "KeyEntry": "vault.crypto.cipher",
-    "KeyRing": "vault.crypto.cipher",
+    "KeyEntry": "vault.crypto.ring",
+    "KeyRing": "vault.crypto.ring",
     "PasswordOptions": "vault.keys.passwords",
     "Passwords": "vault.keys.passwords",
     "find_passwords": "vault.keys.passwords",
@@ -87,8 +87,8 @@ __all__ = [
 if TYPE_CHECKING:
     # What the type checker sees: the same names, imported eagerly. (No module
     # ``__getattr__`` for it, so that ``vault.misspelt`` stays an error.)
-    from vault.crypto.cipher import KeyEntry as KeyEntry
-    from vault.crypto.cipher import KeyRing as KeyRing
+    from vault.crypto.ring import KeyEntry as KeyEntry
+    from vault.crypto.ring import KeyRing as KeyRing
     from vault.keys.passwords import PasswordOptions as PasswordOptions
     from vault.keys.passwords import Passwords as Passwords
     from vault.keys.passwords import find_passwords as find_passwords

@@ -15,7 +15,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from tests.conftest import clean_env
 from vault import PasswordOptions
-from vault.crypto.cipher import KeyEntry, KeyRing
+from vault.crypto.ring import KeyEntry, KeyRing
 from vault.errors import KeyTroubleError, PasswordError, ResolveError, VaultError
 from vault.integrations.pydantic import VaultSettingsSource
 from vault.keystores import load_keystore

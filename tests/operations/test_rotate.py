@@ -20,7 +20,7 @@ import pytest
 
 from tests.conftest import Run, assert_clean_error, clean_env
 from vault import atomic
-from vault.crypto.cipher import KeyRing
+from vault.crypto.ring import KeyRing
 from vault.keys.passwords import PasswordOptions
 from vault.keys.ring import open_key_ring
 from vault.keys.spec import KeystoreSpec

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Run, assert_clean_error, clean_env
-from vault.crypto.cipher import KeyEntry, KeyRing
+from vault.crypto.ring import KeyEntry, KeyRing
 from vault.errors import InputError, ResolveError
 from vault.keystores import load_keystore
 from vault.keystores.create import create_keystore

@@ -381,7 +381,7 @@ def test_wso2_symmetric_ciphertexts_decrypt(
 
 
 def test_resolver_replaces_references_in_xml_text_and_attributes(run: Run, tmp_path: Path) -> None:
-    from vault.crypto.cipher import KeyEntry, KeyRing
+    from vault.crypto.ring import KeyEntry, KeyRing
     from vault.errors import ResolveError
     from vault.keystores import load_keystore
     from vault.runtime.load import Vault

@@ -22,7 +22,8 @@ from typing import Any
 from vault import _log
 from vault.configs.readers import StoreEntry, XmlSource
 from vault.configs.store import REFERENCE, is_plaintext_entry
-from vault.crypto.cipher import KeyRing, envelope_kind
+from vault.crypto.envelopes import envelope_kind
+from vault.crypto.ring import KeyRing
 from vault.errors import InputError, ResolveError, VaultError
 from vault.keys.passwords import ENV_KEY, ENV_STORE
 from vault.secret import Secret
