@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from vault import atomic
 from vault.configs.formats import Scalar
-from vault.configs.store import REFERENCE, is_plaintext_entry, wso2_reads
+from vault.configs.store import REFERENCE, is_plaintext_entry
 from vault.crypto.cipher import PKCS1, KeyRing, Opened, envelope_kind
 from vault.errors import InputError, KeyTroubleError, VaultError
 from vault.operations._files import ConfigFile, check_unchanged, locked, prepare
@@ -33,6 +33,7 @@ from vault.operations.commands import (
     plain_transformation,
     store_candidates,
 )
+from vault.wso2.layout import wso2_reads
 
 log = logging.getLogger("vault.operations")
 

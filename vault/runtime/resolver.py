@@ -24,10 +24,10 @@ from vault import _log
 from vault.configs.store import (
     ALIAS,
     REFERENCE,
+    STORE_FILE_NAME,
     Documents,
     checked_transformation,
     config_format,
-    configured_transformation,
     is_plaintext_entry,
     own_schema,
     read_text,
@@ -233,7 +233,8 @@ class Resolver:
         its attributes valued ``password``, else as its text); escaped, every other byte kept.
         """
         from vault.configs.formats import Edit, apply_edits
-        from vault.configs.formats.xml import ALIASED_VALUE, escape_attribute, parse
+        from vault.configs.formats.xml import escape_attribute, parse
+        from vault.wso2.svns import secret_mark
 
         document = parse(source.text, source.path)
         edits = [
@@ -242,22 +243,21 @@ class Resolver:
             if "$" in scalar.value
         ]
         for element in document.root.iter():
-            alias = element.secret_alias
-            if alias is None:
+            mark = secret_mark(element)
+            if mark is None:
                 continue
-            value = self.secret(alias).reveal()
-            marked = [a for a in element.attributes if a.value == ALIASED_VALUE]
-            for attribute in marked:
+            value = self.secret(mark.alias).reveal()
+            for attribute in mark.placeholders:
                 quote = attribute.quote
                 token = quote + escape_attribute(value, quote) + quote
                 edits.append(Edit(attribute.start, attribute.end, token))
-            if not marked:
+            if not mark.placeholders:
                 if not element.is_leaf:
                     raise ResolveError(
-                        f"svns:secretAlias '{alias}' marks <{element.name}>, which has child "
-                        "elements",
+                        f"svns:secretAlias '{mark.alias}' marks <{element.name}>, which has "
+                        "child elements",
                         path=source.path,
-                        alias=alias,
+                        alias=mark.alias,
                     )
                 edits.append(document.set_text(element, value))
         return apply_edits(source.text, edits)
@@ -306,13 +306,15 @@ def references_in(data: Any) -> list[str]:
                 walk(item)
         elif isinstance(value, XmlSource):
             from vault.configs.formats.xml import parse
+            from vault.wso2.svns import secret_mark
 
             document = parse(value.text, value.path)
             for scalar in document.scalars():
                 walk(scalar.value)
             for element in document.root.iter():
-                if element.secret_alias is not None:
-                    found.setdefault(element.secret_alias)
+                mark = secret_mark(element)
+                if mark is not None:
+                    found.setdefault(mark.alias)
 
     walk(data)
     return list(found)
@@ -523,7 +525,7 @@ def read_config(
         data = XmlSource(read_text(config), str(config))
     else:
         data = _read_other(config, format_name, read_text(config))
-    configured = configured_transformation(data if format_name == "toml" else None, None)
+    configured = _configured_transformation(data if format_name == "toml" else None, None)
     inline = format_name in ("toml", "yaml", "json") and secrets is None
     inline = inline and own_schema(data) is None
     if inline and isinstance(data, dict) and isinstance(data.get("secrets"), dict):
@@ -546,9 +548,23 @@ def read_config(
             ).items():
                 _check_alias(alias, store_file, "properties")
                 store[alias] = StoreEntry(value, str(store_file))
-        configured = configured or configured_transformation(None, store_file)
+        configured = configured or _configured_transformation(None, store_file)
     _log.debug("vault.runtime.resolver", "%s: %d alias(es) in its store", config, len(store))
     return ConfigRead(data, store, configured, shared)
+
+
+def _configured_transformation(toml_data: Any, store_file: Path | None) -> tuple[str, str] | None:
+    """What a WSO2 product sets for plain ciphertexts (see
+    :func:`vault.wso2.secret_conf.configured_transformation`). Its module is loaded only
+    for a config that may set it (a ``[system]`` table, a cipher-text.properties store):
+    never at the start of a service whose config does not."""
+    if not (isinstance(toml_data, dict) and "system" in toml_data) and (
+        store_file is None or store_file.name != STORE_FILE_NAME
+    ):
+        return None
+    from vault.wso2.secret_conf import configured_transformation
+
+    return configured_transformation(toml_data, store_file)
 
 
 def _same_file(a: Path, b: Path) -> bool:
