@@ -97,6 +97,13 @@ def test_which_stores_wso2_reads(store: str, format_name: str, reads: bool) -> N
     assert wso2_reads(Path(store), format_name) is reads
 
 
+def test_the_resolver_looks_for_the_same_file_before_it_loads_this_module() -> None:
+    from vault.runtime import resolver
+    from vault.wso2 import secret_conf
+
+    assert resolver.SECRET_CONF_NAME == secret_conf.SECRET_CONF_NAME
+
+
 _LOADED = """
 import json, sys
 import vault
@@ -106,29 +113,44 @@ print(json.dumps(sorted(m for m in sys.modules if m.startswith(watched))))
 """
 
 
+WSO2 = ["vault.wso2", "vault.wso2.secret_conf"]
+PROPERTIES = [
+    "vault.configs.formats",
+    "vault.configs.formats._base",
+    "vault.configs.formats.properties",
+]
+
+
 @pytest.mark.parametrize(
-    ("system", "loaded"),
+    ("name", "text", "beside", "loaded"),
     [
-        ("", []),
-        (
-            '[system.parameter]\n"org.wso2.CipherTransformation" = "RSA"\n',
-            ["vault.wso2", "vault.wso2.layout", "vault.wso2.secret_conf"],
-        ),
+        ("app.toml", "", {}, []),
+        ("app.toml", '[system.parameter]\n"org.wso2.CipherTransformation" = "RSA"\n', {}, WSO2),
+        ("app.properties", "", {}, PROPERTIES),
+        ("app.properties", "", {"secret-conf.properties": "x=y\n"}, sorted(PROPERTIES + WSO2)),
     ],
 )
 def test_a_service_start_loads_no_wso2_module_unless_its_config_may_name_one(
-    tmp_path: Path, system: str, loaded: list[str]
+    tmp_path: Path, name: str, text: str, beside: dict[str, str], loaded: list[str]
 ) -> None:
-    """The resolver reads WSO2's [system.parameter] through vault.wso2.secret_conf, and
-    imports it only for a config with a [system] table."""
-    config = tmp_path / "app.toml"
-    config.write_text(
-        f'{system}[keystore.internal]\nfile_name = "{KEYSTORES / "jdk17.jks"}"\n'
-        'alias = "wso2carbon"\n\n[db]\nuser = "u"\n'
-    )
+    """The resolver reads WSO2's settings through vault.wso2.secret_conf, and imports it
+    only for a config with a [system] table, or a cipher-text.properties store with a
+    secret-conf.properties beside it."""
+    config = tmp_path / name
+    if name.endswith(".toml"):
+        config.write_text(
+            f'{text}[keystore.internal]\nfile_name = "{KEYSTORES / "jdk17.jks"}"\n'
+            'alias = "wso2carbon"\n\n[db]\nuser = "u"\n'
+        )
+    else:
+        config.write_text("db.user=u\n")
+        (tmp_path / "cipher-text.properties").write_text("")
+    for file, content in beside.items():
+        (tmp_path / file).write_text(content)
     env = {**os.environ, "CIPHERTOOL_KEYSTORE_PASSWORD": VECTOR_PASSWORD}
-    for name in ("CIPHERTOOL_KEYSTORE", "CIPHERTOOL_KEYSTORE_TYPE", "CIPHERTOOL_KEY_ALIAS"):
-        env.pop(name, None)
+    env["CIPHERTOOL_KEYSTORE"] = str(KEYSTORES / "jdk17.jks")
+    env["CIPHERTOOL_KEY_ALIAS"] = "wso2carbon"
+    env.pop("CIPHERTOOL_KEYSTORE_TYPE", None)
     result = subprocess.run(
         [sys.executable, "-c", _LOADED, str(config)],
         capture_output=True,

@@ -22,8 +22,9 @@ from __future__ import annotations
 import functools
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from vault._bounded import CONFIG_LIMIT, read_bounded
 from vault.errors import InputError, UsageError
@@ -116,6 +117,37 @@ def store_file_for(
 
         return home_repository(config) or beside
     return beside
+
+
+class KeystoreTable(NamedTuple):
+    """What a TOML config's keystore table says, unchecked (see :func:`keystore_table`)."""
+
+    name: str
+    """``internal`` or ``primary``: the table is ``[keystore.NAME]``."""
+    file_name: str
+    type: str | None
+    alias: str | None
+
+
+def keystore_table(data: Mapping[str, Any]) -> KeystoreTable | None:
+    """``[keystore.internal]``, else ``[keystore.primary]``: the first that names a
+    ``file_name``, as WSO2 reads them. Where the file is, and whether it may be used,
+    is the reader's to say (:mod:`vault.keys.spec` for a config, relative to it;
+    :class:`vault.wso2.home.ProductHome` for a product home)."""
+    tables = data.get("keystore")
+    if not isinstance(tables, dict):
+        return None
+    for name in ("internal", "primary"):
+        table = tables.get(name)
+        if isinstance(table, dict) and isinstance(table.get("file_name"), str):
+            kind, alias = table.get("type"), table.get("alias")
+            return KeystoreTable(
+                name,
+                table["file_name"],
+                kind if isinstance(kind, str) else None,
+                alias if isinstance(alias, str) else None,
+            )
+    return None
 
 
 def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:

@@ -553,13 +553,20 @@ def read_config(
     return ConfigRead(data, store, configured, shared)
 
 
+#: vault.wso2.secret_conf.SECRET_CONF_NAME, here so that a config with no such file beside
+#: its store does not load that module at start-up (tests/wso2/test_secret_conf.py: the same).
+SECRET_CONF_NAME = "secret-conf.properties"
+
+
 def _configured_transformation(toml_data: Any, store_file: Path | None) -> tuple[str, str] | None:
     """What a WSO2 product sets for plain ciphertexts (see
     :func:`vault.wso2.secret_conf.configured_transformation`). Its module is loaded only
-    for a config that may set it (a ``[system]`` table, a cipher-text.properties store):
-    never at the start of a service whose config does not."""
+    for a config that may set it (a ``[system]`` table; a cipher-text.properties store
+    with a secret-conf.properties beside it), not at every service's start."""
     if not (isinstance(toml_data, dict) and "system" in toml_data) and (
-        store_file is None or store_file.name != STORE_FILE_NAME
+        store_file is None
+        or store_file.name != STORE_FILE_NAME
+        or not (store_file.parent / SECRET_CONF_NAME).is_file()
     ):
         return None
     from vault.wso2.secret_conf import configured_transformation

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from vault.configs.store import read_text
+from vault.configs.store import keystore_table, read_text, read_toml
 from vault.errors import InputError
 from vault.wso2.layout import CONF, KEYSTORES, SECRET_REPOSITORY, SECURITY
 from vault.wso2.secret_conf import SECRET_CONF_NAME, read_secret_conf, secret_conf_algorithm
@@ -170,21 +170,11 @@ class ProductHome:
         return KeystoreSpec(str(path), spec.storetype, spec.alias)
 
     def _toml_keystore(self) -> KeystoreSpec:
-        from vault.configs.store import read_toml
-
-        tables = read_toml(self.deployment_toml).get("keystore")
-        for name in ("internal", "primary"):
-            table = tables.get(name) if isinstance(tables, dict) else None
-            if isinstance(table, dict) and isinstance(table.get("file_name"), str):
-                kind, alias = table.get("type"), table.get("alias")
-                return self._located(
-                    KeystoreSpec(
-                        table["file_name"],
-                        kind if isinstance(kind, str) else None,
-                        alias if isinstance(alias, str) else DEFAULT_KEYSTORE.alias,
-                    )
-                )
-        return self._located(DEFAULT_KEYSTORE)
+        table = keystore_table(read_toml(self.deployment_toml))
+        if table is None:
+            return self._located(DEFAULT_KEYSTORE)
+        alias = table.alias if table.alias is not None else DEFAULT_KEYSTORE.alias
+        return self._located(KeystoreSpec(table.file_name, table.type, alias))
 
     def _carbon_xml_keystore(self) -> KeystoreSpec:
         from vault.configs.formats.xml import parse

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from vault.configs.store import STORE_FILE_NAME, read_text
-from vault.wso2.layout import SECRET_REPOSITORY
 
 __all__ = [
     "ALGORITHM_KEY",
@@ -90,6 +89,8 @@ def secret_conf_entries(
     keystore: str | os.PathLike[str], kind: str, alias: str, transformation: str | None
 ) -> list[tuple[str, str]]:
     """What ``-Dconfigure`` writes to secret-conf.properties, in order."""
+    from vault.wso2.layout import SECRET_REPOSITORY
+
     values = [
         "true",
         "org.wso2.securevault.secret.handler.SecretManagerSecretCallbackHandler",
