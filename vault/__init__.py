@@ -22,10 +22,10 @@ from vault.errors import VaultError as VaultError
 from vault.keys.passwords import PasswordOptions as PasswordOptions
 from vault.keys.passwords import Passwords as Passwords
 from vault.keys.passwords import find_passwords as find_passwords
+from vault.keys.ring import join as join
+from vault.keys.ring import open_key_ring as open_key_ring
 from vault.keys.spec import KeystoreSpec as KeystoreSpec
-from vault.keys.spec import join as join
 from vault.keys.spec import keystore_spec as keystore_spec
-from vault.keys.spec import open_key_ring as open_key_ring
 from vault.keystores import Entry as Entry
 from vault.keystores import Keystore as Keystore
 from vault.keystores import load_keystore as load_keystore

@@ -123,7 +123,8 @@ def vault_for(files: Sequence[Path], given: Given, home: ProductHome | None = No
     config's keystore table, or the product home's keystore), ready to resolve ``files``."""
     from vault.crypto.cipher import canonical_transformation
     from vault.keys.passwords import PasswordOptions
-    from vault.keys.spec import keystore_spec, open_key_ring
+    from vault.keys.ring import open_key_ring
+    from vault.keys.spec import keystore_spec
     from vault.runtime.resolver import Vault, password_variables
 
     transformation = given.text("transformation")

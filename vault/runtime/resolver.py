@@ -653,7 +653,8 @@ class Vault:
     ) -> Vault:
         """Open the keystore named by the arguments, else ``CIPHERTOOL_KEYSTORE``..., else
         the ``[keystore.internal]``/``[keystore.primary]`` table of ``config``."""
-        from vault.keys.spec import keystore_spec, open_key_ring
+        from vault.keys.ring import open_key_ring
+        from vault.keys.spec import keystore_spec
 
         spec = keystore_spec(
             os.fspath(keystore) if keystore is not None else None,
