@@ -27,12 +27,7 @@ from vault.errors import InputError
 from vault.wso2.layout import CONF, KEYSTORES, SECRET_REPOSITORY, SECURITY
 from vault.wso2.secret_conf import SECRET_CONF_NAME, read_secret_conf, secret_conf_algorithm
 
-__all__ = [
-    "CONF",
-    "ProductHome",
-    "Target",
-    "detect_home",
-]
+__all__ = ["ProductHome", "Target", "detect_home"]
 
 CARBON_HOME = "${carbon.home}"
 

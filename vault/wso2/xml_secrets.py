@@ -25,7 +25,8 @@ from vault.configs.store import read_text
 from vault.operations._files import read_config
 from vault.operations.inspect import Finding
 from vault.operations.workspace import aliases
-from vault.wso2.home import CONF, ProductHome, Target
+from vault.wso2.home import ProductHome, Target
+from vault.wso2.layout import CONF
 from vault.wso2.svns import secret_mark
 from vault.wso2.xpath import compile_xpath, xpath_of
 
