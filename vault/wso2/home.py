@@ -168,8 +168,23 @@ class ProductHome:
         table = keystore_table(read_toml(self.deployment_toml))
         if table is None:
             return self._located(DEFAULT_KEYSTORE)
+        if os.pathsep in table.file_name:
+            raise InputError(
+                f"[keystore.{table.name}] file_name names several keystores ({os.pathsep!r}); "
+                "a product home names one keystore file (a list is for --keystore and "
+                "$CIPHERTOOL_KEYSTORE)",
+                path=self.deployment_toml,
+                line=self._toml_line(("keystore", table.name, "file_name")),
+            )
         alias = table.alias if table.alias is not None else DEFAULT_KEYSTORE.alias
         return self._located(KeystoreSpec(table.file_name, table.type, alias))
+
+    def _toml_line(self, wanted: tuple[str, ...]) -> int | None:
+        """The line of a key of deployment.toml (read again: only errors need it)."""
+        from vault.configs.formats import parse
+
+        document = parse(read_text(self.deployment_toml), "toml", self.deployment_toml)
+        return next((s.line for s in document.scalars() if s.path == wanted), None)
 
     def _carbon_xml_keystore(self) -> KeystoreSpec:
         from vault.configs.formats.xml import parse
@@ -183,6 +198,12 @@ class ProductHome:
                 kind = select(f"{base}/Type", root)
                 alias = select(f"{base}/KeyAlias", root)
                 path = location[0].text.strip().replace(CARBON_HOME, str(self.root))
+                if os.pathsep in path:
+                    raise InputError(
+                        f"{base}/Location names several keystores ({os.pathsep!r}); a product "
+                        "home names one keystore file",
+                        path=self.carbon_xml,
+                    )
                 return KeystoreSpec(
                     str(Path(path) if Path(path).is_absolute() else self.root / path),
                     kind[0].text.strip() if kind else None,
