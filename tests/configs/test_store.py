@@ -21,7 +21,7 @@ from vault.configs.store import (
     literal_base64_strings,
     read_toml,
 )
-from vault.crypto.cipher import KeyEntry, KeyRing
+from vault.crypto.ring import KeyEntry, KeyRing
 from vault.errors import InputError
 from vault.keystores import load_keystore
 from vault.secret import Secret

@@ -97,11 +97,11 @@ def test_which_stores_wso2_reads(store: str, format_name: str, reads: bool) -> N
     assert wso2_reads(Path(store), format_name) is reads
 
 
-def test_the_resolver_looks_for_the_same_file_before_it_loads_this_module() -> None:
-    from vault.runtime import resolver
+def test_the_runtime_reader_looks_for_the_same_file_before_it_loads_this_module() -> None:
+    from vault.configs import readers
     from vault.wso2 import secret_conf
 
-    assert resolver.SECRET_CONF_NAME == secret_conf.SECRET_CONF_NAME
+    assert readers.SECRET_CONF_NAME == secret_conf.SECRET_CONF_NAME
 
 
 _LOADED = """

@@ -10,9 +10,11 @@ import pytest
 from tests.conftest import KEYSTORES, VECTOR_PASSWORD
 from vault.configs.formats import parse
 from vault.configs.formats.xml import XmlDocument
-from vault.crypto.cipher import KeyEntry, KeyRing
+from vault.configs.readers import read_config
+from vault.crypto.ring import KeyEntry, KeyRing
 from vault.keystores import load_keystore
-from vault.runtime.resolver import Vault, read_config, references_in
+from vault.runtime.load import Vault
+from vault.runtime.resolver import references_in
 from vault.secret import Secret
 from vault.wso2.svns import SVNS_NAMESPACE, is_marker, secret_mark
 

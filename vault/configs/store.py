@@ -43,7 +43,7 @@ def checked_transformation(
     """A transformation a config sets (see
     :func:`vault.wso2.secret_conf.configured_transformation`), by its canonical name; an
     unknown one is an InputError naming ``path`` and where it is set."""
-    from vault.crypto.cipher import canonical_transformation
+    from vault.crypto.transformations import canonical_transformation
 
     name, where = configured
     try:

@@ -38,7 +38,7 @@ def home_repository(config: Path) -> Path | None:
 def wso2_reads(store: Path, format_name: str) -> bool:
     """Whether WSO2's runtime may read this secret store: a TOML ``[secrets]`` table
     (deployment.toml), or a product home's ``repository/conf/security/cipher-text.properties``.
-    Those keep WSO2's envelopes; every other store gets bound ones (see vault.crypto.cipher)."""
+    Those keep WSO2's envelopes; every other store gets bound ones (see vault.crypto.envelopes)."""
     if format_name == "toml":
         return True
     parts = store.absolute().parts
