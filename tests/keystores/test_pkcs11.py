@@ -414,6 +414,7 @@ def test_each_secret_is_decrypted_once_and_threads_share_the_session(
 ) -> None:
     from vault import Vault
     from vault.keys.passwords import PasswordOptions
+    from vault.keystores import _pkcs11_session as sessions
     from vault.keystores import pkcs11 as kind
 
     options = PasswordOptions(storepass_file=str(in_process.pin_file))
@@ -429,7 +430,7 @@ def test_each_secret_is_decrypted_once_and_threads_share_the_session(
     loaded = vault.load(config)
     assert loaded["app"] == {f"r{a}": f"{v}-{v}" for a, v in values.items()}
     assert key.operations - before == len(values)  # each alias once, though named twice
-    assert len(kind._SESSIONS) == 1
+    assert len(sessions.SESSIONS) == 1
     # Eight threads decrypting at once through the one session.
     ciphertexts = [(vault.ring.encrypt(f"t-{n}"), f"t-{n}") for n in range(40)]
     errors: list[BaseException] = []
@@ -447,7 +448,7 @@ def test_each_secret_is_decrypted_once_and_threads_share_the_session(
     for thread in threads:
         thread.join(60)
     assert errors == []
-    assert len(kind._SESSIONS) == 1
+    assert len(sessions.SESSIONS) == 1
 
 
 @needs_hsm
@@ -465,9 +466,9 @@ def test_pkcs1_through_ckm_rsa_pkcs_when_the_token_has_no_raw_rsa(in_process: To
         keystore_spec(in_process.uri(), environ=os.environ),
         PasswordOptions(storepass_file=str(in_process.pin_file)),
     )
-    from vault.keystores import pkcs11 as kind
+    from vault.keystores import _pkcs11_session as sessions
 
-    (held,) = kind._SESSIONS.values()
+    (held,) = sessions.SESSIONS.values()
     held.mechanisms.discard(pkcs11.Mechanism.RSA_X_509)
     pkcs1 = ring.encrypt("old-wso2", transformation="RSA/ECB/PKCS1Padding", format="plain")
     assert ring.decrypt(pkcs1, transformation="RSA").reveal() == "old-wso2"
