@@ -195,8 +195,10 @@ def test_library_logging_at_debug_never_holds_the_canary(
     from vault import Vault, open_key_ring
     from vault.configs.sensitive import SensitiveKeys
     from vault.keys.spec import KeystoreSpec
-    from vault.operations.commands import Options, configure, protect
+    from vault.operations.configure import configure
+    from vault.operations.protect import protect
     from vault.operations.rotate import rotate
+    from vault.operations.workspace import Options
 
     work = world["work"]
     env = {"CIPHERTOOL_KEYSTORE_PASSWORD": PASSWORD}
@@ -305,7 +307,7 @@ def test_a_token_pin_never_shows(
 
     from tests.hsm import reset_binding
     from vault.errors import PasswordError
-    from vault.keys.spec import load_store
+    from vault.keys.ring import load_store
     from vault.secret import Secret
 
     os.environ["SOFTHSM2_CONF"] = str(conf)
@@ -369,7 +371,7 @@ def test_execs_child_never_holds_a_keystore_password(
     key_pw = STORE_PW if key_source == "same" else KEY_PW
     keystore = folder / "svc.jks"
     create_keystore(keystore, "svc", Secret(STORE_PW), kind="jks", key_password=Secret(key_pw))
-    from vault.crypto.cipher import KeyEntry, KeyRing
+    from vault.crypto.ring import KeyEntry, KeyRing
     from vault.keystores import load_keystore
 
     cert = load_keystore(keystore, Secret(STORE_PW)).certificate_der()

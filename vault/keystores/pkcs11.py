@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from vault.crypto._primitives import pkcs1_unpad
 from vault.errors import AliasError, InputError, KeystoreFormatError, KeyTroubleError, UsageError
 from vault.keystores import _pkcs11_session as sessions
 from vault.keystores._device import DeviceKey, OaepDigest
-from vault.keystores._model import Entry, Keystore, KeystoreKind, parse_certificate, pkcs1_unpad
+from vault.keystores._model import Entry, Keystore, KeystoreKind, parse_certificate
 from vault.secret import Secret
 
 if TYPE_CHECKING:

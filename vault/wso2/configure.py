@@ -30,9 +30,12 @@ from pathlib import Path
 from vault.configs.formats import Edit, parse
 from vault.configs.formats.xml import ALIASED_VALUE, SECRET_ALIAS, SVNS_NAMESPACE, XmlDocument
 from vault.configs.store import is_plaintext_entry
-from vault.crypto.cipher import PKCS1, KeyRing, canonical_transformation, envelope_kind
+from vault.crypto.envelopes import envelope_kind
+from vault.crypto.ring import KeyRing
+from vault.crypto.transformations import PKCS1, canonical_transformation
 from vault.errors import InputError, UsageError, VaultError
-from vault.operations._files import (
+from vault.operations.configure import encrypt_entries
+from vault.operations.files import (
     ConfigFile,
     check_writable,
     locked,
@@ -40,7 +43,7 @@ from vault.operations._files import (
     write,
     write_all,
 )
-from vault.operations.commands import Options, Workspace, _session, aliases, encrypt_entries
+from vault.operations.workspace import Options, Workspace, aliases, session
 from vault.wso2.home import ProductHome, Target, secret_conf_entries
 
 log = logging.getLogger("vault.wso2.configure")
@@ -125,7 +128,7 @@ def configure_home(
     xml_files = list(dict.fromkeys(t.file for t in targets if t.file.is_file()))
     paths = [*home.stores(), *xml_files]
     secret_conf = home.secret_conf_properties
-    with _session(paths, Options(None, options.format, options.transformation)) as space:
+    with session(paths, Options(None, options.format, options.transformation)) as space:
         with locked([secret_conf]):
             stores = [space.stores[space.store_of[p]] for p in home.stores()]
             effective, record = home_transformation(

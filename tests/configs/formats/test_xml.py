@@ -18,7 +18,8 @@ from tests.configs.formats.contract import NEW_VALUES, FormatContract, untouched
 from vault.configs.formats import ParseError, apply_edits, parse
 from vault.configs.formats._base import Document, Scalar
 from vault.configs.formats.xml import XmlDocument
-from vault.wso2.xpath import XPathError, compile_xpath
+from vault.errors import XPathError
+from vault.wso2.xpath import compile_xpath
 
 CARBON = """<?xml version="1.0" encoding="ISO-8859-1"?>
 <!-- WSO2 Carbon -->
