@@ -590,7 +590,7 @@ class TestPkcs11(KeystoreContract):
         return Made(uri, "app", x509.load_der_x509_certificate(der))
 
     def open(self, location: str, password: str | None) -> Keystore:
-        from vault.keys.spec import load_store
+        from vault.keys.ring import load_store
 
         return load_store(location, Secret(password) if password is not None else None)
 
