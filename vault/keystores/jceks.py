@@ -41,7 +41,7 @@ class JceksKeystore(Keystore):
             raw, need_password(password, self.path, entry.alias), self.path, entry.alias
         )
         # With the store password given, the store's keyed digest has vouched for these
-        # bytes: OpenSSL's slow RSA consistency check (~35 ms, ~250 ms at 4096) is skipped.
+        # bytes: OpenSSL's slow RSA consistency check (primality tests) is skipped.
         return serialization.load_der_private_key(
             pkcs8, None, unsafe_skip_rsa_key_validation=self.store_password is not None
         )

@@ -50,7 +50,7 @@ class JksKeystore(Keystore):
         try:
             pkcs8 = _jks_native.unprotect(protected, secret.reveal())
             # The key's own SHA-1 check digest has just passed: the bytes are the ones
-            # keytool wrote, so OpenSSL's slow RSA consistency check (~35 ms) is skipped.
+            # keytool wrote, so OpenSSL's slow RSA consistency check is skipped.
             return serialization.load_der_private_key(
                 pkcs8, None, unsafe_skip_rsa_key_validation=True
             )
