@@ -44,13 +44,12 @@ FULL = os.environ.get("CIPHERTOOL_CRASH_CAMPAIGN") == "full"
 # (function:line, in the order reached) to $FAILPOINT_TRACE.
 TRACE_FAILPOINTS = """
 import atexit, json, os, sys
-from vault import atomic
-sites, real = [], atomic.failpoint
-def traced():
-    caller = sys._getframe(1)
-    sites.append(f"{caller.f_code.co_name}:{caller.f_lineno}")
-    real()
-atomic.failpoint = traced
+from vault.atomic import failpoint
+sites = []
+def called(frame, event, arg):
+    if event == "call" and frame.f_code is failpoint.__code__:
+        sites.append(f"{frame.f_back.f_code.co_name}:{frame.f_back.f_lineno}")
+sys.setprofile(called)
 atexit.register(lambda: open(os.environ["FAILPOINT_TRACE"], "w").write(json.dumps(sites)))
 from vault.cli.fast import main
 main(sys.argv[1:])
