@@ -10,9 +10,11 @@ every file under ``vault/``, so a rule that fails names each offender at once.
     run). The implicit run of a module's parent packages is not an edge either:
     it always comes first, and a package's ``__init__`` re-exporting from below
     is the layout, not a cycle. An import by computed name
-    (``importlib.import_module``) is an edge to the targets this test declares
-    for it (``vault.configs.formats.parse``: every adapter of its FORMATS
-    table); any other such call is a violation of (a) and (b) until declared.
+    (``importlib.import_module``, ``__import__``) is an edge to every module
+    that a string constant of the same module names, whole or relative to its
+    package (``vault.configs.formats``' FORMATS table, the command line's
+    registry of commands); such a call with no such string is a violation of
+    (a) and (b), since what it imports cannot be read.
 
 (b) **The runtime path never imports the write paths.** Its roots are
     ``vault`` (the public API's ``__init__``), :mod:`vault.runtime.resolver` and
@@ -25,8 +27,9 @@ every file under ``vault/``, so a rule that fails names each offender at once.
     - ``vault.atomic``: atomic replace, locks, the rotation journal;
     - ``vault.keystores.create``, ``vault.keystores.passwd``: keystore writes;
     - ``vault.wso2.configure``, ``vault.wso2.xml_secrets``: WSO2's write side;
-    - the click command line: ``vault.cli.app`` and every ``vault.cli`` module
-      other than the fast path's own (``fast``, ``options``);
+    - the click command line: ``vault.cli.app``, ``vault.cli.commands`` and every
+      ``vault.cli`` module other than the fast path's own (``fast``, ``options``,
+      ``base``, ``runtime``: :data:`FAST_CLI`);
     - the formats' rewriters: ``vault.configs.formats._yaml_write`` (YAML's
       quoting and store insertion); the other adapters' ``render`` is a few
       lines inside the one module that reads them (DESIGN: one adapter per format);
@@ -79,7 +82,13 @@ WRITE_PATHS = (
     "tomlkit*",
 )
 #: vault.cli modules the fast path may load; every other one is the click command line.
-FAST_CLI = ("vault.cli", "vault.cli.fast", "vault.cli.options")
+FAST_CLI = (
+    "vault.cli",
+    "vault.cli.fast",
+    "vault.cli.options",
+    "vault.cli.base",
+    "vault.cli.runtime",
+)
 
 #: Imports the runtime closure does not follow, as (module, function, imported module):
 #: each leaves the runtime path on purpose and only when it has to.
@@ -116,7 +125,7 @@ class Module:
     tree: ast.Module
     imports: list[Import] = field(default_factory=list)
     dynamic: list[Import] = field(default_factory=list)
-    """Calls that import a module by a name computed at run time (target "?")."""
+    """Calls that import by a computed name which no string in the module names."""
 
 
 def _is_type_checking(test: ast.expr) -> bool:
@@ -167,14 +176,22 @@ class Package:
         for module in self.modules.values():
             for edge in self._imports(module):
                 (module.dynamic if edge.target == "?" else module.imports).append(edge)
+            targets = self._named_by_literals(module) if module.dynamic else []
+            if targets:
+                for call in module.dynamic:
+                    module.imports += [Import(t, call.line, call.function) for t in targets]
+                module.dynamic = []
 
-    def declare(self, module: str, function: str, targets: Iterable[str]) -> None:
-        """Make the dynamic imports of ``module.function`` edges to ``targets``."""
-        calls = [d for d in self.modules[module].dynamic if d.function == function]
-        assert calls, f"{module} has no dynamic import in {function}"
-        for call in calls:
-            self.modules[module].dynamic.remove(call)
-            self.modules[module].imports += [Import(t, call.line, function) for t in targets]
+    def _named_by_literals(self, module: Module) -> list[str]:
+        """The modules a string constant of ``module`` names, whole or relative to it."""
+        base = module.name if self._is_package(module) else module.name.rpartition(".")[0]
+        literals = {
+            node.value
+            for node in ast.walk(module.tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)
+        }
+        names = {n for s in literals for n in (s, f"{base}.{s}") if n in self.modules}
+        return sorted(names - {module.name})
 
     def _is_package(self, module: Module) -> bool:
         return module.path.name == "__init__.py"
@@ -227,7 +244,7 @@ def undeclared_dynamic_imports(package: Package) -> list[str]:
     return [
         f"{m.path.relative_to(package.root)}:{d.line}: an import by computed name"
         + (f" in {d.function}" if d.function else "")
-        + " that this test does not know: declare its targets"
+        + " that this test cannot read: name its targets in a string beside it"
         for m in package.modules.values()
         for d in m.dynamic
     ]
@@ -481,22 +498,9 @@ def _report(problems: list[str]) -> str:
 # -- the rules, on vault/ -----------------------------------------------------------------
 
 
-def _format_adapters(package: Package) -> list[str]:
-    """The modules ``vault.configs.formats.parse`` imports by name: its FORMATS table."""
-    for node in package.modules["vault.configs.formats"].tree.body:
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == "FORMATS" for t in node.targets
-        ):
-            table: dict[str, str] = ast.literal_eval(node.value)
-            return [f"vault.configs.formats.{name}" for name in table.values()]
-    raise AssertionError("vault.configs.formats has no FORMATS table")
-
-
 @pytest.fixture(scope="module")
 def vault() -> Package:
-    package = Package(ROOT / "vault")
-    package.declare("vault.configs.formats", "parse", _format_adapters(package))
-    return package
+    return Package(ROOT / "vault")
 
 
 def test_import_graph_is_a_dag(vault: Package) -> None:
@@ -689,28 +693,25 @@ def test_an_unused_dependency_is_found(tmp_path: Path) -> None:
     ]
 
 
-def test_an_import_by_computed_name_must_be_declared(tmp_path: Path) -> None:
-    package = _package(
-        tmp_path,
-        {
-            "__init__.py": "",
-            "table.py": (
-                "import importlib\n\n\ndef load(name: str) -> object:\n"
-                "    return importlib.import_module(f'.{name}', __name__)\n"
-            ),
-            "plug.py": "from pkg import table\n",
-        },
+def test_an_import_by_computed_name_is_read_from_the_names_beside_it(tmp_path: Path) -> None:
+    loader = (
+        "import importlib\n\n\ndef load(name: str) -> object:\n"
+        "    return importlib.import_module(f'.{name}', __name__)\n"
     )
-    undeclared = [
+    package = _package(
+        tmp_path, {"__init__.py": "", "table.py": loader, "plug.py": "from pkg import table\n"}
+    )
+    unknown = [
         f"{Path('pkg', 'table.py')}:5: an import by computed name in load"
-        " that this test does not know: declare its targets"
+        " that this test cannot read: name its targets in a string beside it"
     ]
-    assert import_cycles(package) == undeclared
-    assert runtime_leaks(package, ["pkg.table"], ["pkg.plug"]) == undeclared
-    package.declare("pkg.table", "load", ["pkg.plug"])
+    assert import_cycles(package) == unknown
+    assert runtime_leaks(package, ["pkg.table"], ["pkg.plug"]) == unknown
+    (tmp_path / "pkg" / "table.py").write_text(f"PLUGINS = {{'p': 'plug'}}\n{loader}")
+    package = Package(tmp_path / "pkg")
     assert import_cycles(package) == [
-        "pkg.plug (line 1) -> pkg.table (line 5, in load) -> pkg.plug"
+        "pkg.plug (line 1) -> pkg.table (line 6, in load) -> pkg.plug"
     ]
     assert runtime_leaks(package, ["pkg.table"], ["pkg.plug"]) == [
-        "the runtime path reaches pkg.plug <- pkg.table (line 5)"
+        "the runtime path reaches pkg.plug <- pkg.table (line 6)"
     ]
