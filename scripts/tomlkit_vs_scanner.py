@@ -170,7 +170,10 @@ def speed(sizes: tuple[int, ...]) -> None:
 
 
 def _speed_at(n: int, folder: Path, ring: Any, ciphertext: str) -> None:
-    import bench_fixtures as F
+    try:
+        from benchmarks import fixtures as F  # the bench's own configs
+    except ImportError:  # before scripts/bench became a package
+        import bench_fixtures as F
 
     from vault.operations.commands import Options, configure
 
