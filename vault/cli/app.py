@@ -71,9 +71,9 @@ def _click_option(option: Option) -> Callable[[F], F]:
 
 def _set_lock_timeout(_ctx: click.Context, _param: click.Parameter, value: float | None) -> None:
     if value is not None:
-        from vault import atomic
+        from vault.atomic import lock
 
-        atomic.lock_timeout = value
+        lock.lock_timeout = value
 
 
 def _lock_option(function: F) -> F:
@@ -260,7 +260,8 @@ def encrypt(cert_file: str | None, fmt: str, transformation: str, **kwargs: Any)
       ciphertool encrypt --cert server.pem --format plain < value.txt
     """
     from vault.crypto.cipher import KeyEntry, KeyRing, canonical_transformation
-    from vault.keys.spec import keystore_spec, open_key_ring
+    from vault.keys.ring import open_key_ring
+    from vault.keys.spec import keystore_spec
 
     options = _pw(kwargs)
     canonical_transformation(transformation)
@@ -289,7 +290,8 @@ def decrypt(ciphertext: str | None, transformation: str | None, **kwargs: Any) -
     Self-contained ciphertexts name their key by thumbprint; plain ones are
     tried with the key given.
     """
-    from vault.keys.spec import keystore_spec, open_key_ring
+    from vault.keys.ring import open_key_ring
+    from vault.keys.spec import keystore_spec
 
     options = _pw(kwargs)
     if ciphertext is None:
@@ -420,7 +422,8 @@ def _new_password(path: str, options: PasswordOptions) -> Passwords:
 
 
 def _open_listing(path: str, storetype: str | None, options: PasswordOptions) -> Any:
-    from vault.keys.spec import KeystoreSpec, open_keystore
+    from vault.keys.ring import open_keystore
+    from vault.keys.spec import KeystoreSpec
 
     spec = KeystoreSpec(path, storetype)
     try:
@@ -604,7 +607,7 @@ def _spec_for(files: list[Path], kwargs: dict[str, Any]) -> Any:
 
 
 def _public_ring(files: list[Path], kwargs: dict[str, Any]) -> Any:
-    from vault.keys.spec import open_key_ring
+    from vault.keys.ring import open_key_ring
 
     return open_key_ring(_spec_for(files, kwargs), _pw(kwargs), need_private=False)
 
@@ -624,7 +627,7 @@ def _private_ring_if_any(files: list[Path], kwargs: dict[str, Any], explicit: bo
     """The key ring for test decryption, or None (with a note) when no key is at hand and
     none was named (a product home's own keystore is not named: its password may be
     missing where check runs)."""
-    from vault.keys.spec import open_key_ring
+    from vault.keys.ring import open_key_ring
 
     try:
         # A look at the configs leaves a product home's password-tmp for its start.
@@ -680,7 +683,7 @@ def _write_options(function: F) -> F:
 
 def _options(kwargs: dict[str, Any]) -> Any:
     from vault.crypto.cipher import canonical_transformation
-    from vault.operations.commands import Options
+    from vault.operations.workspace import Options
 
     return Options(
         kwargs.pop("secrets", None),
@@ -714,7 +717,7 @@ def configure(files: tuple[str, ...], wso2_home: str | None, **kwargs: Any) -> N
       ciphertool configure repository/conf/deployment.toml
       ciphertool configure --wso2-home /opt/wso2is-7.0.0
     """
-    from vault.operations.commands import configure as run_configure
+    from vault.operations.configure import configure as run_configure
 
     home = _wso2.home_for(files, wso2_home, input_type=kwargs["input_type"])
     if home is not None:
@@ -752,7 +755,7 @@ def protect(files: tuple[str, ...], keys: tuple[str, ...], dry_run: bool, **kwar
       ciphertool protect --dry-run application.yml .env
     """
     from vault.configs.sensitive import SensitiveKeys
-    from vault.operations.commands import protect as run_protect
+    from vault.operations.protect import protect as run_protect
 
     paths = _config_paths(files)
     options = _options(kwargs)
@@ -778,7 +781,7 @@ def protect(files: tuple[str, ...], keys: tuple[str, ...], dry_run: bool, **kwar
 @_wso2.wso2_home_option
 def change(secret_alias: str, file: str | None, wso2_home: str | None, **kwargs: Any) -> None:
     """Give ALIAS a new value, read from a hidden prompt (asked twice) or stdin (WSO2 -Dchange)."""
-    from vault.operations.commands import change as run_change
+    from vault.operations.change import change as run_change
 
     home = _wso2.home_for(
         (file,) if file else (), wso2_home, "--file", input_type=kwargs["input_type"]
@@ -822,7 +825,8 @@ def list_command(
     """
     from dataclasses import asdict
 
-    from vault.operations.commands import Options, list_aliases
+    from vault.operations.inspect import list_aliases
+    from vault.operations.workspace import Options
 
     paths, explicit, home = _read_paths(files, wso2_home, kwargs)
     options = Options(
@@ -890,8 +894,8 @@ def check(
 
     from vault.configs.sensitive import SensitiveKeys
     from vault.errors import EXIT_PROBLEMS
-    from vault.operations.commands import Options
-    from vault.operations.commands import check as run_check
+    from vault.operations.inspect import check as run_check
+    from vault.operations.workspace import Options
 
     paths, explicit, home = _read_paths(files, wso2_home, kwargs)
     options = Options(
@@ -959,14 +963,8 @@ def _prompt_password(path: str, label: str, confirm: bool) -> Passwords:
 def _rotation_rings(paths: list[Path], kwargs: dict[str, Any]) -> tuple[Any, Any]:
     """(ring of old and new keys, ring of the new key alone)."""
     from vault.crypto.cipher import KeyRing
-    from vault.keys.spec import (
-        decrypting_entry,
-        is_pkcs11,
-        key_entry,
-        load_store,
-        open_keystores,
-        ring_of,
-    )
+    from vault.keys.ring import decrypting_entry, key_entry, load_store, open_keystores, ring_of
+    from vault.keys.spec import is_pkcs11
 
     to_keystore = kwargs.pop("to_keystore")
     to_alias = kwargs.pop("to_alias")
@@ -1081,9 +1079,9 @@ def rotate(
       ciphertool rotate deployment.toml --to-alias wso2carbon-2027
     """
     from vault.errors import EXIT_PROBLEMS
-    from vault.operations.commands import Options
     from vault.operations.rotate import rollback as run_rollback
     from vault.operations.rotate import rotate as run_rotate
+    from vault.operations.workspace import Options
 
     home = _wso2.home_for(files, wso2_home, input_type=kwargs["input_type"])
     paths = _wso2.home_stores(home, kwargs) if home is not None else _config_paths(files)

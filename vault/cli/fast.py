@@ -23,7 +23,7 @@ from vault.cli.options import Given, NotPlain, parse
 from vault.errors import EXIT_BAD_INPUT, UsageError, VaultError
 
 if TYPE_CHECKING:
-    from vault.runtime.resolver import Vault
+    from vault.runtime.load import Vault
     from vault.wso2.home import ProductHome
 
 # -- what both paths share ------------------------------------------------------------
@@ -123,8 +123,9 @@ def vault_for(files: Sequence[Path], given: Given, home: ProductHome | None = No
     config's keystore table, or the product home's keystore), ready to resolve ``files``."""
     from vault.crypto.cipher import canonical_transformation
     from vault.keys.passwords import PasswordOptions
-    from vault.keys.spec import keystore_spec, open_key_ring
-    from vault.runtime.resolver import Vault, password_variables
+    from vault.keys.ring import open_key_ring
+    from vault.keys.spec import keystore_spec
+    from vault.runtime.load import Vault, password_variables
 
     transformation = given.text("transformation")
     if transformation is not None:

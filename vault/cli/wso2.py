@@ -106,7 +106,7 @@ def prepare_keystore(home: ProductHome, kwargs: dict[str, Any]) -> None:
 def _write_options(kwargs: dict[str, Any]) -> tuple[Any, str | None]:
     """(Options, the transformation given or None): plain PKCS#1 unless asked otherwise."""
     from vault.crypto.cipher import PKCS1, canonical_transformation
-    from vault.operations.commands import Options
+    from vault.operations.workspace import Options
 
     fmt = kwargs.pop("fmt", "plain")
     transformation = kwargs.pop("transformation", None)
@@ -121,7 +121,8 @@ def _write_options(kwargs: dict[str, Any]) -> tuple[Any, str | None]:
 def _public_ring(kwargs: dict[str, Any], options: PasswordOptions) -> tuple[KeyRing, KeyFacts]:
     """The key that encrypts, opened once (a password-tmp is read only once)."""
     from vault.crypto.cipher import KeyRing
-    from vault.keys.spec import keystore_spec, open_encryption_key
+    from vault.keys.ring import open_encryption_key
+    from vault.keys.spec import keystore_spec
     from vault.wso2.configure import KeyFacts
 
     spec = keystore_spec(kwargs["keystore"], kwargs["storetype"], kwargs["alias"])
@@ -149,7 +150,7 @@ def configure(home: ProductHome, kwargs: dict[str, Any], passwords: PasswordOpti
 
 def _store_with(home: ProductHome, alias: str) -> Path:
     from vault.operations._files import read_config
-    from vault.operations.commands import aliases
+    from vault.operations.workspace import aliases
 
     known: list[str] = []
     for path in home.stores():
@@ -172,7 +173,7 @@ def change(
     passwords: PasswordOptions,
     read_value: Callable[[str], Secret],
 ) -> Path:
-    from vault.operations.commands import change as run_change
+    from vault.operations.change import change as run_change
     from vault.wso2.configure import count_plain, home_transformation
 
     options, given = _write_options(kwargs)
