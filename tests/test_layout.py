@@ -347,16 +347,27 @@ def runtime_leaks(
     hand_offs: Iterable[tuple[str, str, str]] = (),
     allowed_in: Mapping[str, Iterable[str]] | None = None,
 ) -> list[str]:
-    """Every forbidden module the roots' closure reaches, with the chain that reaches it.
+    """Every import by which the roots' closure enters a forbidden module, with the chain
+    of imports from a root to it (what lies behind a forbidden module is not followed).
 
     ``allowed_in`` maps a package to the only modules of it the closure may reach.
     A hand-off that no longer exists is reported too, so the list stays true."""
     forbidden = tuple(forbidden)
+    allowed = {p: set(a) for p, a in (allowed_in or {}).items()}
     skip = set(hand_offs)
     found: set[tuple[str, str, str]] = set()
     problems = undeclared_dynamic_imports(package)
     reached: dict[str, tuple[str, Import] | None] = {}
     queue: list[str] = []
+
+    def bad(name: str) -> bool:
+        parts = name.split(".")
+        steps = [".".join(parts[:end]) for end in range(1, len(parts) + 1)]
+        return any(
+            _matches(step, forbidden)
+            or any(step.startswith(p + ".") and step not in a for p, a in allowed.items())
+            for step in steps
+        )
 
     def reach(name: str, how: tuple[str, Import] | None) -> None:
         parts = name.split(".")
@@ -367,8 +378,18 @@ def runtime_leaks(
                 reached[step] = how
                 queue.append(step)
 
+    def chain(name: str) -> str:
+        hops = []
+        how = reached[name]
+        while how is not None:
+            parent, edge = how
+            hops.append(f"{parent} (line {edge.line})")
+            how = reached[parent]
+        return " <- ".join(hops)
+
     for root in roots:
         reach(root, None)
+    entries: set[tuple[str, str]] = set()
     while queue:
         name = queue.pop(0)
         module = package.modules.get(name)
@@ -378,28 +399,20 @@ def runtime_leaks(
             key = (name, edge.function, edge.target)
             if key in skip:
                 found.add(key)
-                continue
-            if edge.target not in reached:
+            elif bad(edge.target):
+                if (name, edge.target) not in entries:
+                    entries.add((name, edge.target))
+                    where = f"line {edge.line}" + (f", in {edge.function}" if edge.function else "")
+                    back = chain(name)
+                    problems.append(
+                        f"the runtime path reaches {edge.target} <- {name} ({where})"
+                        + (f" <- {back}" if back else "")
+                    )
+            elif edge.target not in reached:
                 reach(edge.target, (name, edge))
-
-    def chain(name: str) -> str:
-        hops = [name]
-        how = reached[name]
-        while how is not None:
-            parent, edge = how
-            hops.append(f"{parent} (line {edge.line})")
-            how = reached[parent]
-        return " <- ".join(hops)
-
-    for name in sorted(reached):
-        allowed = next(
-            (list(a) for p, a in (allowed_in or {}).items() if name.startswith(p + ".")), None
-        )
-        if _matches(name, forbidden) or (allowed is not None and name not in allowed):
-            problems.append(f"the runtime path reaches {chain(name)}")
     for key in sorted(skip - found):
         problems.append(f"hand-off {key} no longer exists: remove it from the list")
-    return problems
+    return sorted(problems)
 
 
 def long_modules(package: Package, limit: int = MAX_LINES) -> list[str]:
@@ -609,8 +622,9 @@ def test_a_write_import_on_the_runtime_path_is_found(tmp_path: Path) -> None:
         {
             "__init__.py": "",
             "runtime/__init__.py": "",
-            "runtime/resolver.py": "from pkg import reader\n",
+            "runtime/resolver.py": "from pkg import reader, reader2\n",
             "reader.py": "def rare() -> None:\n    from pkg.ops.write import go\n",
+            "reader2.py": "import click\nfrom pkg.ops import write\n",
             "ops/__init__.py": "import json\n",
             "ops/write.py": "import click\n\n\ndef go() -> None: ...\n",
             "cli/__init__.py": "",
@@ -619,18 +633,19 @@ def test_a_write_import_on_the_runtime_path_is_found(tmp_path: Path) -> None:
             "cli/other.py": "",
         },
     )
+    # every way in is named (a function-level one too); what lies behind is not followed
     assert runtime_leaks(package, ["pkg.runtime.resolver"], ["pkg.ops*", "click"]) == [
-        "the runtime path reaches click <- pkg.ops.write (line 1) <- pkg.reader (line 2)"
+        "the runtime path reaches click <- pkg.reader2 (line 1) <- pkg.runtime.resolver (line 1)",
+        "the runtime path reaches pkg.ops.write <- pkg.reader (line 2, in rare)"
         " <- pkg.runtime.resolver (line 1)",
-        "the runtime path reaches pkg.ops <- pkg.reader (line 2) <- pkg.runtime.resolver (line 1)",
-        "the runtime path reaches pkg.ops.write <- pkg.reader (line 2)"
+        "the runtime path reaches pkg.ops.write <- pkg.reader2 (line 2)"
         " <- pkg.runtime.resolver (line 1)",
     ]
     hand_off = ("pkg.cli.fast", "main", "pkg.cli.app")
     stale = ("pkg.cli.fast", "gone", "pkg.cli.other")
     allowed = {"pkg.cli": ["pkg.cli", "pkg.cli.fast"]}
     assert runtime_leaks(package, ["pkg.cli.fast"], [], allowed_in=allowed) == [
-        "the runtime path reaches pkg.cli.app <- pkg.cli.fast (line 2)"
+        "the runtime path reaches pkg.cli.app <- pkg.cli.fast (line 2, in main)"
     ]
     assert runtime_leaks(package, ["pkg.cli.fast"], [], [hand_off, stale], allowed) == [
         f"hand-off {stale} no longer exists: remove it from the list"
@@ -713,5 +728,5 @@ def test_an_import_by_computed_name_is_read_from_the_names_beside_it(tmp_path: P
         "pkg.plug (line 1) -> pkg.table (line 6, in load) -> pkg.plug"
     ]
     assert runtime_leaks(package, ["pkg.table"], ["pkg.plug"]) == [
-        "the runtime path reaches pkg.plug <- pkg.table (line 6)"
+        "the runtime path reaches pkg.plug <- pkg.table (line 6, in load)"
     ]
