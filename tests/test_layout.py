@@ -21,7 +21,8 @@ every file under ``vault/``, so a rule that fails names each offender at once.
     :mod:`vault.cli.fast` (``ciphertool resolve`` / ``exec``). Its closure
     follows every import at any depth, parent packages' ``__init__`` included
     (they run), except the :data:`HAND_OFFS` below, each of which must still
-    exist. It must contain none of :data:`WRITE_PATHS`:
+    exist. It must enter none of :data:`WRITE_PATHS`; each import by which it
+    does is named, with the chain of imports from a root to it:
 
     - ``vault.operations`` and everything under it: the write commands;
     - ``vault.atomic``: atomic replace, locks, the rotation journal;
