@@ -14,7 +14,7 @@ import pytest
 from tests.conftest import KEYSTORES, VECTORS, Run, clean_env, needs_java
 from tests.hsm import PIN, Token, needs_hsm
 from tests.javainterop import Java, b64, compile_interop, request, unb64
-from vault.crypto.cipher import KeyEntry, KeyRing
+from vault.crypto.ring import KeyEntry, KeyRing
 from vault.keystores import load_keystore
 from vault.secret import Secret
 

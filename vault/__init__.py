@@ -21,6 +21,7 @@ from vault.errors import KeyTroubleError as KeyTroubleError
 from vault.errors import MalformedCiphertextError as MalformedCiphertextError
 from vault.errors import NoKeyError as NoKeyError
 from vault.errors import PasswordError as PasswordError
+from vault.errors import ResolveError as ResolveError
 from vault.errors import UsageError as UsageError
 from vault.errors import VaultError as VaultError
 from vault.secret import Secret as Secret
@@ -29,8 +30,8 @@ __version__ = "0.1.0"
 
 # Each lazily re-exported name and the module it lives in.
 _LAZY = {
-    "KeyEntry": "vault.crypto.cipher",
-    "KeyRing": "vault.crypto.cipher",
+    "KeyEntry": "vault.crypto.ring",
+    "KeyRing": "vault.crypto.ring",
     "PasswordOptions": "vault.keys.passwords",
     "Passwords": "vault.keys.passwords",
     "find_passwords": "vault.keys.passwords",
@@ -43,7 +44,6 @@ _LAZY = {
     "load_keystore": "vault.keystores",
     "thumbprint": "vault.keystores",
     "LazySecrets": "vault.runtime.resolver",
-    "ResolveError": "vault.runtime.resolver",
     "Resolver": "vault.runtime.resolver",
     "Vault": "vault.runtime.load",
     "load_config": "vault.runtime.load",
@@ -87,8 +87,8 @@ __all__ = [
 if TYPE_CHECKING:
     # What the type checker sees: the same names, imported eagerly. (No module
     # ``__getattr__`` for it, so that ``vault.misspelt`` stays an error.)
-    from vault.crypto.cipher import KeyEntry as KeyEntry
-    from vault.crypto.cipher import KeyRing as KeyRing
+    from vault.crypto.ring import KeyEntry as KeyEntry
+    from vault.crypto.ring import KeyRing as KeyRing
     from vault.keys.passwords import PasswordOptions as PasswordOptions
     from vault.keys.passwords import Passwords as Passwords
     from vault.keys.passwords import find_passwords as find_passwords
@@ -104,7 +104,6 @@ if TYPE_CHECKING:
     from vault.runtime.load import load_config as load_config
     from vault.runtime.load import write_secret_dir as write_secret_dir
     from vault.runtime.resolver import LazySecrets as LazySecrets
-    from vault.runtime.resolver import ResolveError as ResolveError
     from vault.runtime.resolver import Resolver as Resolver
 else:
 

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 import vault
 from vault.configs.store import _parse_toml
-from vault.crypto.cipher import KeyRing
+from vault.crypto.ring import KeyRing
 
 from . import fixtures as F
 from ._measure import PY, ROOT, Measured, Run, Time, clock, progress

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from vault.configs.sensitive import SensitiveKeys
-from vault.crypto.cipher import KeyRing
+from vault.crypto.ring import KeyRing
 from vault.operations.configure import configure
 from vault.operations.protect import protect
 from vault.operations.workspace import Options

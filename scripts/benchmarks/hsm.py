@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import vault
-from vault.crypto.cipher import KeyRing
+from vault.crypto.ring import KeyRing
 
 from ._measure import Run, clock, progress, side_by_side
 from ._report import f2, f3

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vault.crypto.cipher import KeyRing
+from vault.crypto.ring import KeyRing
 from vault.operations.rotate import rotate
 
 from . import fixtures as F

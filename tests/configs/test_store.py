@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from tests.conftest import KEYSTORES, VECTOR_PASSWORD
 from vault.configs.formats.toml import parse_error
 from vault.configs.store import _parse_toml, literal_base64_strings, read_toml
-from vault.crypto.cipher import KeyEntry, KeyRing
+from vault.crypto.ring import KeyEntry, KeyRing
 from vault.errors import InputError
 from vault.keystores import load_keystore
 from vault.secret import Secret

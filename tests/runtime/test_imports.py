@@ -18,7 +18,7 @@ import pytest
 
 import vault
 from tests.conftest import CIPHERTOOL, KEYSTORES, VECTOR_PASSWORD, clean_env
-from vault.crypto.cipher import KeyEntry, KeyRing
+from vault.crypto.ring import KeyEntry, KeyRing
 from vault.keystores import load_keystore
 from vault.secret import Secret
 
@@ -124,7 +124,7 @@ def test_every_public_name_is_its_modules_object() -> None:
 def test_from_vault_import_of_a_lazy_name_loads_its_module_only(tmp_path: Path) -> None:
     code = "from vault import Secret, KeyRing, load_config\nprint(KeyRing, load_config)"
     modules = imported(code, tmp_path)
-    assert {"vault.crypto.cipher", "vault.runtime.resolver"} <= modules
+    assert {"vault.crypto.ring", "vault.runtime.resolver"} <= modules
     assert forbidden(modules) == []
 
 

@@ -381,10 +381,10 @@ def test_wso2_symmetric_ciphertexts_decrypt(
 
 
 def test_resolver_replaces_references_in_xml_text_and_attributes(run: Run, tmp_path: Path) -> None:
-    from vault.crypto.cipher import KeyEntry, KeyRing
+    from vault.crypto.ring import KeyEntry, KeyRing
+    from vault.errors import ResolveError
     from vault.keystores import load_keystore
     from vault.runtime.load import Vault
-    from vault.runtime.resolver import ResolveError
     from vault.secret import Secret
 
     store = load_keystore(KEYSTORES / "jdk17.jks", Secret(VECTOR_PASSWORD))

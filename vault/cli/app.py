@@ -115,7 +115,7 @@ _input_type_option = _click_option(INPUT_TYPE)
 
 def _read_transformation(kwargs: dict[str, Any]) -> str | None:
     """--transformation of a command that reads ciphertexts, checked (None: not given)."""
-    from vault.crypto.cipher import canonical_transformation
+    from vault.crypto.transformations import canonical_transformation
 
     given: str | None = kwargs.pop("transformation", None)
     return canonical_transformation(given) if given is not None else None
@@ -259,7 +259,8 @@ def encrypt(cert_file: str | None, fmt: str, transformation: str, **kwargs: Any)
       printf %s 's3cret' | ciphertool encrypt --keystore wso2carbon.jks
       ciphertool encrypt --cert server.pem --format plain < value.txt
     """
-    from vault.crypto.cipher import KeyEntry, KeyRing, canonical_transformation
+    from vault.crypto.ring import KeyEntry, KeyRing
+    from vault.crypto.transformations import canonical_transformation
     from vault.keys.ring import open_key_ring
     from vault.keys.spec import keystore_spec
 
@@ -682,7 +683,7 @@ def _write_options(function: F) -> F:
 
 
 def _options(kwargs: dict[str, Any]) -> Any:
-    from vault.crypto.cipher import canonical_transformation
+    from vault.crypto.transformations import canonical_transformation
     from vault.operations.workspace import Options
 
     return Options(
@@ -962,7 +963,7 @@ def _prompt_password(path: str, label: str, confirm: bool) -> Passwords:
 
 def _rotation_rings(paths: list[Path], kwargs: dict[str, Any]) -> tuple[Any, Any]:
     """(ring of old and new keys, ring of the new key alone)."""
-    from vault.crypto.cipher import KeyRing
+    from vault.crypto.ring import KeyRing
     from vault.keys.ring import decrypting_entry, key_entry, load_store, open_keystores, ring_of
     from vault.keys.spec import is_pkcs11
 

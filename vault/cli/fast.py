@@ -121,7 +121,7 @@ def product_home(given: Given, files: Sequence[str]) -> ProductHome | None:
 def vault_for(files: Sequence[Path], given: Given, home: ProductHome | None = None) -> Vault:
     """The key ring the command line names (or the environment, or the first TOML
     config's keystore table, or the product home's keystore), ready to resolve ``files``."""
-    from vault.crypto.cipher import canonical_transformation
+    from vault.crypto.transformations import canonical_transformation
     from vault.keys.passwords import PasswordOptions
     from vault.keys.ring import open_key_ring
     from vault.keys.spec import keystore_spec

@@ -34,7 +34,7 @@ ENV_TYPE = "CIPHERTOOL_KEYSTORE_TYPE"
 ENV_ALIAS = "CIPHERTOOL_KEY_ALIAS"
 
 if TYPE_CHECKING:
-    from vault.crypto.cipher import KeyRing
+    from vault.crypto.ring import KeyRing
     from vault.wso2.configure import KeyFacts
 
 
@@ -105,7 +105,7 @@ def prepare_keystore(home: ProductHome, kwargs: dict[str, Any]) -> None:
 
 def _write_options(kwargs: dict[str, Any]) -> tuple[Any, str | None]:
     """(Options, the transformation given or None): plain PKCS#1 unless asked otherwise."""
-    from vault.crypto.cipher import PKCS1, canonical_transformation
+    from vault.crypto.transformations import PKCS1, canonical_transformation
     from vault.operations.workspace import Options
 
     fmt = kwargs.pop("fmt", "plain")
@@ -120,7 +120,7 @@ def _write_options(kwargs: dict[str, Any]) -> tuple[Any, str | None]:
 
 def _public_ring(kwargs: dict[str, Any], options: PasswordOptions) -> tuple[KeyRing, KeyFacts]:
     """The key that encrypts, opened once (a password-tmp is read only once)."""
-    from vault.crypto.cipher import KeyRing
+    from vault.crypto.ring import KeyRing
     from vault.keys.ring import open_encryption_key
     from vault.keys.spec import keystore_spec
     from vault.wso2.configure import KeyFacts
@@ -149,7 +149,7 @@ def configure(home: ProductHome, kwargs: dict[str, Any], passwords: PasswordOpti
 
 
 def _store_with(home: ProductHome, alias: str) -> Path:
-    from vault.operations._files import read_config
+    from vault.operations.files import read_config
     from vault.operations.workspace import aliases
 
     known: list[str] = []

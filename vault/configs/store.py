@@ -70,7 +70,7 @@ def checked_transformation(
 ) -> tuple[str, str]:
     """A transformation a config sets (see :func:`configured_transformation`), by its
     canonical name; an unknown one is an InputError naming ``path`` and where it is set."""
-    from vault.crypto.cipher import canonical_transformation
+    from vault.crypto.transformations import canonical_transformation
 
     name, where = configured
     try:
@@ -162,7 +162,7 @@ def store_file_for(
 def wso2_reads(store: Path, format_name: str) -> bool:
     """Whether WSO2's runtime may read this secret store: a TOML ``[secrets]`` table
     (deployment.toml), or a product home's ``repository/conf/security/cipher-text.properties``.
-    Those keep WSO2's envelopes; every other store gets bound ones (see vault.crypto.cipher)."""
+    Those keep WSO2's envelopes; every other store gets bound ones (see vault.crypto.envelopes)."""
     if format_name == "toml":
         return True
     parts = store.absolute().parts

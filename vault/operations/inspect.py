@@ -20,9 +20,10 @@ from vault.configs.store import (
     is_plaintext_entry,
     wso2_reads,
 )
-from vault.crypto.cipher import KeyRing, envelope_alias, envelope_kind, envelope_thumbprint
+from vault.crypto.envelopes import envelope_alias, envelope_kind, envelope_thumbprint
+from vault.crypto.ring import KeyRing
 from vault.errors import VaultError
-from vault.operations._files import ConfigFile
+from vault.operations.files import ConfigFile
 from vault.operations.workspace import (
     Options,
     Workspace,

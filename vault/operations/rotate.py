@@ -22,9 +22,11 @@ from typing import Any, Literal
 from vault import atomic
 from vault.configs.formats import Scalar
 from vault.configs.store import REFERENCE, is_plaintext_entry, wso2_reads
-from vault.crypto.cipher import PKCS1, KeyRing, Opened, envelope_kind
+from vault.crypto.envelopes import Opened, envelope_kind
+from vault.crypto.ring import KeyRing
+from vault.crypto.transformations import PKCS1
 from vault.errors import InputError, KeyTroubleError, VaultError
-from vault.operations._files import ConfigFile, check_unchanged, locked, prepare
+from vault.operations.files import ConfigFile, check_unchanged, locked, prepare
 from vault.operations.workspace import (
     Options,
     Workspace,

@@ -30,14 +30,11 @@ from vault.configs.store import (
     store_file_for,
     wso2_reads,
 )
-from vault.crypto.cipher import (
-    DEFAULT_TRANSFORMATION,
-    KeyRing,
-    envelope_kind,
-    envelope_thumbprint,
-)
+from vault.crypto.envelopes import envelope_kind, envelope_thumbprint
+from vault.crypto.ring import KeyRing
+from vault.crypto.transformations import DEFAULT_TRANSFORMATION
 from vault.errors import InputError, KeyTroubleError, VaultError
-from vault.operations._files import (
+from vault.operations.files import (
     ConfigFile,
     check_writable,
     locked,

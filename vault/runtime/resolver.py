@@ -22,8 +22,9 @@ from typing import Any
 from vault import _log
 from vault.configs.readers import StoreEntry, XmlSource
 from vault.configs.store import REFERENCE, is_plaintext_entry
-from vault.crypto.cipher import KeyRing, envelope_kind
-from vault.errors import InputError, KeyTroubleError, VaultError
+from vault.crypto.envelopes import envelope_kind
+from vault.crypto.ring import KeyRing
+from vault.errors import InputError, ResolveError, VaultError
 from vault.keys.passwords import ENV_KEY, ENV_STORE
 from vault.secret import Secret
 
@@ -32,10 +33,6 @@ _ANY = re.compile(r"\$(secret|env)\{([^}]*)\}")
 PASSWORD_VARIABLES = frozenset({ENV_STORE, ENV_KEY})
 #: How many aliases of aliases one reference may pass through.
 MAX_ALIAS_CHAIN = 32
-
-
-class ResolveError(KeyTroubleError):
-    """A reference could not be resolved; ``alias`` and ``path`` say which and where."""
 
 
 class Resolver:
@@ -302,7 +299,6 @@ __all__ = [
     "MAX_ALIAS_CHAIN",
     "PASSWORD_VARIABLES",
     "LazySecrets",
-    "ResolveError",
     "Resolver",
     "references_in",
 ]
