@@ -195,7 +195,7 @@ def pkcs12_kdf(
     from the UTF-8 ``password``, taken as Java and OpenSSL take it (a NUL-ended
     BMPString, an empty password being the NUL alone).
 
-    ``hashlib``, though it costs a start about 1 ms to import, runs this loop
+    ``hashlib``, though a start pays for its import, runs this loop
     (10,000 rounds as keytool writes) four times as fast as pyca's hash objects."""
     import hashlib
 

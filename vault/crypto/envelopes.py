@@ -197,8 +197,8 @@ def loads(raw: bytes) -> dict[str, object] | None:
 def flat_json_object(raw: bytes) -> dict[str, object] | None:
     """``json.loads`` for the one shape envelopes are written in, ``{"k":"v",...}``
     (printable ASCII, no escapes, no spaces, no repeated key); None for anything
-    else, which ``json.loads`` then decides. Importing :mod:`json` is about 1.5 ms
-    of every service start; this reads all the resolver meets without it."""
+    else, which ``json.loads`` then decides. Importing :mod:`json` would be a cost of
+    every service start; this reads all the resolver meets without it."""
     if raw[:2] != b'{"' or raw[-2:] != b'"}' or b"\\" in raw:
         return None
     try:

@@ -1,7 +1,7 @@
 """JKS read and written here, without pyjks.
 
-pyjks costs ~70 ms of imports (pycryptodome, javaobj) at every service
-start, and fails on JKS written by JDK 21+ (pyjks issue 79). JKS itself is
+pyjks costs its imports (pycryptodome, javaobj) at every service start,
+and fails on JKS written by JDK 21+ (pyjks issue 79). JKS itself is
 small: a header, entries, and a SHA-1 over the password and the bytes; keys
 are protected by Sun's SHA-1 keystream (``sun.security.provider.KeyProtector``,
 in :mod:`vault.crypto._primitives` with the store digest).

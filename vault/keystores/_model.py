@@ -33,7 +33,7 @@ def thumbprint(certificate: x509.Certificate | bytes) -> str:
 
 def sha1(data: bytes) -> bytes:
     """SHA-1 through ``cryptography``, already loaded: ``hashlib`` would cost the runtime
-    path the import of Python's own OpenSSL binding (about 3 ms per start)."""
+    path the import of Python's own OpenSSL binding at every start."""
     digest = hashes.Hash(hashes.SHA1())
     digest.update(data)
     return digest.finalize()

@@ -1,8 +1,8 @@
 """PKCS#12, every key bag by its friendlyName, read here.
 
 pyca's ``load_pkcs12`` gives one key only; keytool puts several in one file.
-It also checks the RSA key it decrypts, about 35 ms at RSA-2048 and 250 ms at
-RSA-4096, at every service start. So the file is read here: the MAC is
+It also checks the RSA key it decrypts (OpenSSL's primality tests, costly, more
+so at RSA-4096) at every service start. So the file is read here: the MAC is
 checked (PKCS#12 key derivation, HMAC), certificate bags in PBES2
 (PBKDF2 + AES-CBC) encryptedData are decrypted, and each key bag is
 decrypted on its own when asked for, its RSA check skipped since the MAC
@@ -95,7 +95,7 @@ class Pkcs12Keystore(Keystore):
             return serialization.load_der_private_key(bag.value, None)
         try:
             # The store's MAC was verified at load: the key is the one written, so
-            # OpenSSL's slow RSA consistency check (~35 ms at every start) is skipped.
+            # OpenSSL's slow RSA consistency check is skipped at every start.
             return serialization.load_der_private_key(
                 bag.value, _password_bytes(password), unsafe_skip_rsa_key_validation=True
             )

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from vault import atomic
 from vault.configs.formats import Scalar
-from vault.configs.store import REFERENCE, is_plaintext_entry, wso2_reads
+from vault.configs.store import REFERENCE, is_plaintext_entry
 from vault.crypto.envelopes import Opened, envelope_kind
 from vault.crypto.ring import KeyRing
 from vault.crypto.transformations import PKCS1
@@ -35,6 +35,7 @@ from vault.operations.workspace import (
     session,
     store_candidates,
 )
+from vault.wso2.layout import wso2_reads
 
 log = logging.getLogger("vault.operations")
 
