@@ -21,7 +21,7 @@ from vault.crypto.cipher import PKCS1, KeyRing
 from vault.errors import AliasError, UsageError
 from vault.keys.passwords import PasswordOptions
 from vault.keys.spec import ENV_ALIAS, ENV_KEYSTORE, ENV_TYPE, KeystoreSpec, open_encryption_key
-from vault.operations.commands import Options
+from vault.operations.commands import EnvelopeChoice, Options
 from vault.secret import Secret
 from vault.wso2.configure import (
     HomeReport,
@@ -75,7 +75,7 @@ def home_stores(home: ProductHome) -> list[Path]:
 
 
 def write_options(
-    format: str | None, transformation: str | None, *, new_key: bool = False
+    format: EnvelopeChoice | None, transformation: str | None, *, new_key: bool = False
 ) -> tuple[Options, str | None]:
     """How a product home's new ciphertexts are written, and the transformation asked for
     (None: none was): the bare RSA block (``plain``) in PKCS#1 v1.5, as the product's
@@ -83,7 +83,7 @@ def write_options(
     from vault.crypto.cipher import canonical_transformation
 
     given = canonical_transformation(transformation) if transformation is not None else None
-    return Options(None, format or "plain", given or PKCS1, new_key=new_key), given  # type: ignore[arg-type]
+    return Options(None, format or "plain", given or PKCS1, new_key=new_key), given
 
 
 def encryption_key(spec: KeystoreSpec, passwords: PasswordOptions) -> tuple[KeyRing, KeyFacts]:
