@@ -1,1 +1,1 @@
-"""Framework integrations (pydantic-settings), each importing its framework only when used."""
+"""Framework integrations, each importing its framework only when it is used."""
