@@ -239,15 +239,23 @@ class WriteOptions(NamedTuple):
 DEFAULT_TRANSFORMATION = "RSA/ECB/OAEPwithSHA1andMGF1Padding"
 
 
+def read_transformation(given: str | None) -> str | None:
+    """``--transformation`` of a command that reads ciphertexts, checked and in its
+    canonical spelling (None: not given)."""
+    if given is None:
+        return None
+    from vault.crypto.cipher import canonical_transformation
+
+    return canonical_transformation(given)
+
+
 def read_options(
     secrets: Path | None, transformation: str | None, input_type: str | None
 ) -> Options:
-    """The library's options of a command that reads ciphertexts (list, check, rotate):
-    ``--transformation`` checked (None: not given)."""
-    from vault.crypto.cipher import canonical_transformation
+    """The library's options of a command that reads ciphertexts (list, check, rotate)."""
     from vault.operations.commands import Options
 
-    read = canonical_transformation(transformation) if transformation is not None else None
+    read = read_transformation(transformation)
     return Options(secrets, read_transformation=read, input_type=input_type)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from vault import _log
-from vault.cli.options import RuntimeOptions
+from vault.cli.options import RuntimeOptions, read_transformation
 from vault.errors import UsageError
 
 if TYPE_CHECKING:
@@ -39,13 +39,10 @@ def vault_for(
 ) -> Vault:
     """The key ring the command line names (or the environment, or the first TOML
     config's keystore table, or the product home's keystore), ready to resolve ``files``."""
-    from vault.crypto.cipher import canonical_transformation
     from vault.keys.spec import open_key_ring
     from vault.runtime.resolver import Vault, password_variables
 
-    transformation = given.transformation
-    if transformation is not None:
-        transformation = canonical_transformation(transformation)
+    transformation = read_transformation(given.transformation)
     config = (
         home.deployment_toml
         if home is not None and home.deployment_toml.is_file()

@@ -61,13 +61,10 @@ def home_key(home: ProductHome, key: KeyOptions) -> KeyOptions:
     return key._replace(keystore=KeystoreOptions(*chosen))
 
 
-def spec_on(home: ProductHome, key: KeyOptions, files: list[Path] | None = None) -> KeystoreSpec:
+def spec_on(home: ProductHome, key: KeyOptions) -> KeystoreSpec:
     """The keystore ``key`` names on ``home`` (its ``password-tmp`` / ``password-persist``
-    read from its root); ``files``: the configs whose first TOML may name it."""
-    from vault.operations.rings import config_of
-
-    config = config_of(files) if files is not None else None
-    return home_key(home, key).keystore.spec(config, password_home=str(home.root))
+    read from its root)."""
+    return home_key(home, key).keystore.spec(password_home=str(home.root))
 
 
 class Targets(NamedTuple):
@@ -77,6 +74,8 @@ class Targets(NamedTuple):
     explicit: bool
     """Whether a keystore was named (by flag or environment)."""
     home: ProductHome | None
+    key: KeyOptions
+    """The key options, a product home's keystore filled in where none is named."""
 
 
 def targets(
@@ -88,19 +87,19 @@ def targets(
     explicit = bool(key.keystore.keystore or os.environ.get(ENV_KEYSTORE))
     home = home_for(files, wso2_home, input_type=input_type)
     if home is None:
-        return Targets([Path(f) for f in files], explicit, None)
+        return Targets([Path(f) for f in files], explicit, None, key)
     from vault.wso2.commands import home_stores
 
-    return Targets(home_stores(home), explicit, home)
+    key = home_key(home, key)
+    return Targets(home_stores(home), explicit, home, key)
 
 
-def spec_for(targets: Targets, key: KeyOptions) -> KeystoreSpec:
+def spec_for(targets: Targets) -> KeystoreSpec:
     """The keystore that opens for ``targets``: as named, else the first TOML's table."""
     from vault.operations.rings import config_of
 
-    if targets.home is not None:
-        return spec_on(targets.home, key, targets.paths)
-    return key.keystore.spec(config_of(targets.paths))
+    home = str(targets.home.root) if targets.home is not None else None
+    return targets.key.keystore.spec(config_of(targets.paths), password_home=home)
 
 
 def say_configured(report: HomeReport) -> None:

@@ -180,17 +180,16 @@ def change(
     click.echo(f"{store}: changed {secret_alias}", err=True)
 
 
-def _private_ring_if_any(targets: _wso2.Targets, key: KeyOptions) -> Callable[[], KeyRing | None]:
-    """The key ring for test decryption, when asked for (see
+def _private_ring_if_any(targets: _wso2.Targets) -> Callable[[], KeyRing | None]:
+    """The key ring for test decryption, opened when first asked for (see
     :func:`vault.operations.rings.private_ring_if_any`)."""
     from vault.operations.rings import private_ring_if_any
 
     def spec() -> KeystoreSpec:
-        return _wso2.spec_for(targets, key)
+        return _wso2.spec_for(targets)
 
-    return lambda: private_ring_if_any(
-        spec, key.passwords, explicit=targets.explicit, hint=hint_for
-    )
+    passwords = targets.key.passwords
+    return lambda: private_ring_if_any(spec, passwords, explicit=targets.explicit, hint=hint_for)
 
 
 @click.command("list")
@@ -220,7 +219,7 @@ def list_command(
 
     found = _wso2.targets(files, wso2_home, key, input_type)
     options = read_options(secrets, transformation, input_type)
-    infos = list_aliases(found.paths, _private_ring_if_any(found, key), options)
+    infos = list_aliases(found.paths, _private_ring_if_any(found), options)
     if found.home is not None:
         from vault.wso2.xml_secrets import xml_references
 
@@ -290,7 +289,7 @@ def check(
     options = read_options(secrets, transformation, input_type)
     sensitive = SensitiveKeys(keys)
     findings = run_check(
-        found.paths, _private_ring_if_any(found, key), sensitive, options, strict=strict
+        found.paths, _private_ring_if_any(found), sensitive, options, strict=strict
     )
     if found.home is not None:
         from vault.wso2.xml_secrets import check_xml

@@ -100,7 +100,7 @@ def rotate(
     target = RotationTarget(
         to_keystore, to_alias, to_storetype, to_storepass_file, to_storepass_env
     )
-    rings = rotation_rings(target, lambda: _wso2.spec_for(found, key), key.passwords)
+    rings = rotation_rings(target, lambda: _wso2.spec_for(found), key.passwords)
     new = rings.new
     with progress_bar("re-encrypting") as progress:
         steps = run_rotate(paths, rings.ring, new, options, dry_run=dry_run, progress=progress)
