@@ -51,8 +51,10 @@ import vault
 from vault.configs.sensitive import SensitiveKeys
 from vault.configs.store import _parse_toml, literal_base64_strings
 from vault.crypto.cipher import KeyRing
-from vault.operations.commands import Options, configure, protect
+from vault.operations.configure import configure
+from vault.operations.protect import protect
 from vault.operations.rotate import rotate
+from vault.operations.workspace import Options
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ROOT / "scripts"

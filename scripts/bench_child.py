@@ -9,7 +9,7 @@ peak RSS of the whole process: VmHWM), both from /proc/self/status.
 
 Cases:
     resolve CONFIG KEYSTORE     vault.Vault(ring).load(CONFIG)
-    configure KEYSTORE FILE...  vault.operations.commands.configure(FILES)
+    configure KEYSTORE FILE...  vault.operations.configure.configure(FILES)
     resolve-floor DER CONFIG    tomllib.load(CONFIG), then a cryptography decryption of
                                 each ciphertext of its [secrets] table
     configure-floor DER CONFIG  tomllib.loads, a cryptography encryption of each
@@ -120,7 +120,8 @@ def main(case: str, args: list[str]) -> dict[str, float | int]:
         start, cpu = time.perf_counter(), time.process_time()
         v.load(config)
     elif case == "configure":
-        from vault.operations.commands import Options, configure
+        from vault.operations.configure import configure
+        from vault.operations.workspace import Options
 
         keystore, *files = args
         key_ring = ring(keystore)

@@ -31,9 +31,10 @@ import pytest
 from tests.conftest import CIPHERTOOL, clean_env
 from vault.crypto.cipher import KeyRing
 from vault.keys.passwords import PasswordOptions
-from vault.keys.spec import KeystoreSpec, open_key_ring
+from vault.keys.ring import open_key_ring
+from vault.keys.spec import KeystoreSpec
 from vault.keystores.create import create_keystore
-from vault.runtime.resolver import Vault
+from vault.runtime.load import Vault
 from vault.secret import Secret
 
 OLD, NEW = "campaign-old-1", "campaign-new-2"

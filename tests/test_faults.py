@@ -25,9 +25,11 @@ from tests.conftest import CIPHERTOOL, Result, Run, assert_clean_error, clean_en
 from vault.configs.sensitive import SensitiveKeys
 from vault.crypto.cipher import KeyRing
 from vault.errors import InputError
-from vault.keys.spec import KeystoreSpec, open_key_ring
+from vault.keys.ring import open_key_ring
+from vault.keys.spec import KeystoreSpec
 from vault.keystores.create import create_keystore
-from vault.operations.commands import Options, Workspace, protect
+from vault.operations.protect import protect
+from vault.operations.workspace import Options, Workspace
 from vault.secret import Secret
 
 PASSWORD = "fault-pass"
@@ -217,7 +219,7 @@ def test_protect_killed_at_each_step_leaves_old_or_new_files_never_a_dangling_re
 ) -> None:
     """Stores are written before the configs that refer to them: kill between any two
     steps, and every $secret{} in the configs has its alias in the store."""
-    from vault.operations.commands import check
+    from vault.operations.inspect import check
 
     template = tmp_path / "template"
     template.mkdir()

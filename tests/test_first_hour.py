@@ -16,7 +16,8 @@ import pytest
 import vault
 from tests.conftest import KEYSTORES, VECTOR_PASSWORD, Result, Run, clean_env
 from vault.keys.passwords import PasswordOptions
-from vault.keys.spec import KeystoreSpec, open_key_ring
+from vault.keys.ring import open_key_ring
+from vault.keys.spec import KeystoreSpec
 from vault.keystores.create import create_keystore
 from vault.secret import Secret
 

@@ -210,7 +210,8 @@ def test_any_password_file(tmp_path: Path, data: bytes) -> None:
 )
 def test_any_reference_text(text: str) -> None:
     """$secret{}/$env{} in any arrangement: resolved, or a ResolveError; never a bare value."""
-    from vault.runtime.resolver import ResolveError, Resolver, StoreEntry
+    from vault.configs.readers import StoreEntry
+    from vault.runtime.resolver import ResolveError, Resolver
 
     store = {
         "ab": StoreEntry(RING.encrypt("resolved-ab"), "fuzz.toml"),

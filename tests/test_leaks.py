@@ -195,8 +195,10 @@ def test_library_logging_at_debug_never_holds_the_canary(
     from vault import Vault, open_key_ring
     from vault.configs.sensitive import SensitiveKeys
     from vault.keys.spec import KeystoreSpec
-    from vault.operations.commands import Options, configure, protect
+    from vault.operations.configure import configure
+    from vault.operations.protect import protect
     from vault.operations.rotate import rotate
+    from vault.operations.workspace import Options
 
     work = world["work"]
     env = {"CIPHERTOOL_KEYSTORE_PASSWORD": PASSWORD}
@@ -305,7 +307,7 @@ def test_a_token_pin_never_shows(
 
     from tests.hsm import reset_binding
     from vault.errors import PasswordError
-    from vault.keys.spec import load_store
+    from vault.keys.ring import load_store
     from vault.secret import Secret
 
     os.environ["SOFTHSM2_CONF"] = str(conf)

@@ -23,13 +23,16 @@ from typing import Any
 import pytest
 import yaml
 
+from vault.configs.readers import read_config
 from vault.configs.sensitive import SensitiveKeys
 from vault.configs.store import Documents, detect_format, own_schema, yaml_untagged
 from vault.crypto.cipher import KeyRing
-from vault.keys.spec import KeystoreSpec, open_key_ring
+from vault.keys.ring import open_key_ring
+from vault.keys.spec import KeystoreSpec
 from vault.keystores.create import create_keystore
-from vault.operations.commands import check, protect
-from vault.runtime.resolver import Vault, read_config
+from vault.operations.inspect import check
+from vault.operations.protect import protect
+from vault.runtime.load import Vault
 from vault.secret import Secret
 
 CORPUS = Path(__file__).parent / "corpus"

@@ -16,10 +16,12 @@ from vault.configs.formats import Scalar, parse
 from vault.configs.sensitive import SensitiveKeys, dotted, is_reference, make_alias, words
 from vault.crypto.cipher import KeyRing
 from vault.errors import InputError
-from vault.keys.spec import KeystoreSpec, open_key_ring
+from vault.keys.ring import open_key_ring
+from vault.keys.spec import KeystoreSpec
 from vault.keystores.create import create_keystore
-from vault.operations.commands import check, protect
-from vault.runtime.resolver import Vault
+from vault.operations.inspect import check
+from vault.operations.protect import protect
+from vault.runtime.load import Vault
 from vault.secret import Secret
 
 

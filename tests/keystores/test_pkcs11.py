@@ -129,7 +129,7 @@ def _ok(result: Result) -> Result:
 def test_encrypt_with_the_certificate_and_decrypt_inside_the_token(in_process: Token) -> None:
     from vault.crypto.cipher import KeyEntry, KeyRing
     from vault.keys.passwords import PasswordOptions
-    from vault.keys.spec import open_key_ring
+    from vault.keys.ring import open_key_ring
 
     ring = open_key_ring(
         keystore_spec(in_process.uri(), environ=os.environ),
@@ -330,7 +330,7 @@ def test_the_generated_private_key_is_sensitive_and_never_extractable(in_process
     import pkcs11
     from pkcs11 import Attribute, ObjectClass
 
-    from vault.keys.spec import load_store
+    from vault.keys.ring import load_store
     from vault.keystores import pkcs11 as kind
     from vault.secret import Secret
 
@@ -459,7 +459,7 @@ def test_pkcs1_through_ckm_rsa_pkcs_when_the_token_has_no_raw_rsa(in_process: To
 
     from vault.errors import KeyTroubleError
     from vault.keys.passwords import PasswordOptions
-    from vault.keys.spec import open_key_ring
+    from vault.keys.ring import open_key_ring
 
     ring = open_key_ring(
         keystore_spec(in_process.uri(), environ=os.environ),
@@ -485,7 +485,7 @@ def test_a_ciphertext_for_another_key_is_not_read_by_the_token(
     from vault.crypto.cipher import KeyEntry, KeyRing
     from vault.errors import DecryptionError
     from vault.keys.passwords import PasswordOptions
-    from vault.keys.spec import open_key_ring
+    from vault.keys.ring import open_key_ring
     from vault.keystores.create import create_keystore
     from vault.secret import Secret
 
@@ -512,7 +512,7 @@ def test_a_certificate_planted_under_the_keys_label_is_not_the_keys(
     from pkcs11 import Attribute, CertificateType, ObjectClass
     from pkcs11 import lib as load_lib
 
-    from vault.keys.spec import load_store
+    from vault.keys.ring import load_store
     from vault.keystores.create import create_keystore
     from vault.secret import Secret
 

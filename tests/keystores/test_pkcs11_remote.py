@@ -162,7 +162,8 @@ def test_a_token_that_goes_away_mid_rotation_leaves_every_file_as_it_was(
     from vault.crypto.cipher import KeyRing
     from vault.errors import KeyTroubleError
     from vault.keys.passwords import PasswordOptions
-    from vault.keys.spec import keystore_spec, open_key_ring
+    from vault.keys.ring import open_key_ring
+    from vault.keys.spec import keystore_spec
     from vault.keystores.create import create_keystore
     from vault.operations.rotate import rotate
     from vault.secret import Secret

@@ -9,7 +9,7 @@ import pytest
 from vault.configs.formats import Edit
 from vault.errors import InputError
 from vault.operations._files import read_config, write
-from vault.operations.commands import Options, Workspace
+from vault.operations.workspace import Options, Workspace
 
 OPTIONS = Options(None, "self-contained", "RSA/ECB/OAEPwithSHA1andMGF1Padding")
 

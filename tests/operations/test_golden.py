@@ -116,7 +116,7 @@ def test_protect_then_configure(run: Run, tmp_path: Path, keystore: Path, name: 
     assert "keystore_password" not in states and set(states.values()) == {"encrypted"}
     store_ks = load_keystore(work / "wso2carbon.p12", Secret(PASSWORD))
     ring = KeyRing([KeyEntry(store_ks.certificate(), store_ks.private_key())])
-    from vault.operations.commands import Options, Workspace, aliases
+    from vault.operations.workspace import Options, Workspace, aliases
 
     space = Workspace.read([config], Options())
     entries = aliases(space.store(space.configs[0]))

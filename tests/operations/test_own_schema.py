@@ -24,7 +24,9 @@ from vault import load_config
 from vault.configs.sensitive import SensitiveKeys
 from vault.configs.store import STORE_FILE_NAME
 from vault.keystores.create import create_keystore
-from vault.operations.commands import Options, check, protect
+from vault.operations.inspect import check
+from vault.operations.protect import protect
+from vault.operations.workspace import Options
 from vault.secret import Secret
 
 PASSWORD = "schema-pass"
@@ -374,7 +376,8 @@ def test_every_command_on_a_multi_document_file(
 
 def test_a_kubernetes_object_in_json(tmp_path: Path, keystores: tuple[Path, Path]) -> None:
     from vault.keys.passwords import PasswordOptions
-    from vault.keys.spec import KeystoreSpec, open_key_ring
+    from vault.keys.ring import open_key_ring
+    from vault.keys.spec import KeystoreSpec
 
     config = _write(tmp_path, "registry-secret.json", SECRET_JSON)
     ring = open_key_ring(

@@ -22,10 +22,11 @@ from tests.conftest import Run, assert_clean_error, clean_env
 from vault import atomic
 from vault.crypto.cipher import KeyRing
 from vault.keys.passwords import PasswordOptions
-from vault.keys.spec import KeystoreSpec, open_key_ring
+from vault.keys.ring import open_key_ring
+from vault.keys.spec import KeystoreSpec
 from vault.keystores.create import create_keystore
 from vault.operations._files import read_config
-from vault.operations.commands import aliases
+from vault.operations.workspace import aliases
 from vault.secret import Secret
 
 OLD_PASSWORD = "old-store-pass"

@@ -13,9 +13,10 @@ from tests.conftest import CIPHERTOOL, clean_env
 from vault import Vault
 from vault.configs.sensitive import SensitiveKeys
 from vault.crypto.cipher import KeyRing
-from vault.keys.spec import KeystoreSpec, open_key_ring
+from vault.keys.ring import open_key_ring
+from vault.keys.spec import KeystoreSpec
 from vault.keystores.create import create_keystore
-from vault.operations.commands import check
+from vault.operations.inspect import check
 from vault.secret import Secret
 
 PASSWORD = "load-pass"

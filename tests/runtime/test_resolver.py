@@ -15,7 +15,8 @@ from vault.crypto import cipher
 from vault.crypto.cipher import KeyEntry, KeyRing
 from vault.keystores import load_keystore
 from vault.keystores.create import create_keystore
-from vault.runtime.resolver import ResolveError, Vault, load_config
+from vault.runtime.load import Vault, load_config
+from vault.runtime.resolver import ResolveError
 from vault.secret import Secret
 
 PASSWORD = "resolver-pass"

@@ -24,7 +24,8 @@ from vault.crypto.cipher import KeyEntry, KeyRing
 from vault.errors import InputError
 from vault.keystores import load_keystore
 from vault.keystores.create import create_keystore
-from vault.runtime.resolver import ResolveError, Vault, write_secret_dir
+from vault.runtime.load import Vault, write_secret_dir
+from vault.runtime.resolver import ResolveError
 from vault.runtime.secretdir import DATA_LINK, publish
 from vault.secret import Secret
 

@@ -383,7 +383,8 @@ def test_wso2_symmetric_ciphertexts_decrypt(
 def test_resolver_replaces_references_in_xml_text_and_attributes(run: Run, tmp_path: Path) -> None:
     from vault.crypto.cipher import KeyEntry, KeyRing
     from vault.keystores import load_keystore
-    from vault.runtime.resolver import ResolveError, Vault
+    from vault.runtime.load import Vault
+    from vault.runtime.resolver import ResolveError
     from vault.secret import Secret
 
     store = load_keystore(KEYSTORES / "jdk17.jks", Secret(VECTOR_PASSWORD))

@@ -31,7 +31,7 @@ from vault.cli.options import (
 )
 
 if TYPE_CHECKING:
-    from vault.operations.commands import EnvelopeChoice
+    from vault.operations.workspace import EnvelopeChoice
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -106,9 +106,9 @@ verbose_option = click_option(VERBOSE)
 
 def _set_lock_timeout(_ctx: click.Context, _param: click.Parameter, value: float | None) -> None:
     if value is not None:
-        from vault import atomic
+        from vault.atomic import lock
 
-        atomic.lock_timeout = value
+        lock.lock_timeout = value
 
 
 def lock_option(function: F) -> F:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from vault.keys.spec import KeystoreSpec
-    from vault.operations.commands import EnvelopeChoice, Options
+    from vault.operations.workspace import EnvelopeChoice, Options
 
 
 class Option(NamedTuple):
@@ -225,7 +225,7 @@ class WriteOptions(NamedTuple):
     def options(self) -> Options:
         """The library's options for FILES (the default transformation OAEP-SHA1)."""
         from vault.crypto.cipher import canonical_transformation
-        from vault.operations.commands import Options
+        from vault.operations.workspace import Options
 
         return Options(
             self.secrets,
@@ -253,7 +253,7 @@ def read_options(
     secrets: Path | None, transformation: str | None, input_type: str | None
 ) -> Options:
     """The library's options of a command that reads ciphertexts (list, check, rotate)."""
-    from vault.operations.commands import Options
+    from vault.operations.workspace import Options
 
     read = read_transformation(transformation)
     return Options(secrets, read_transformation=read, input_type=input_type)

@@ -19,7 +19,7 @@ from vault.cli.options import RuntimeOptions, read_transformation
 from vault.errors import UsageError
 
 if TYPE_CHECKING:
-    from vault.runtime.resolver import Vault
+    from vault.runtime.load import Vault
     from vault.wso2.home import ProductHome
 
 
@@ -39,8 +39,8 @@ def vault_for(
 ) -> Vault:
     """The key ring the command line names (or the environment, or the first TOML
     config's keystore table, or the product home's keystore), ready to resolve ``files``."""
-    from vault.keys.spec import open_key_ring
-    from vault.runtime.resolver import Vault, password_variables
+    from vault.keys.ring import open_key_ring
+    from vault.runtime.load import Vault, password_variables
 
     transformation = read_transformation(given.transformation)
     config = (

@@ -27,7 +27,7 @@ import os
 from typing import Any
 
 from vault.errors import InputError
-from vault.runtime.resolver import Vault
+from vault.runtime.load import Vault
 
 try:
     from pydantic_settings import BaseSettings, InitSettingsSource

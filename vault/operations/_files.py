@@ -11,9 +11,9 @@ from pathlib import Path
 
 from vault import atomic
 from vault.configs.formats import Document, Edit, apply_edits, detect_format, parse
+from vault.configs.readers import read_text_as_runtime
 from vault.configs.store import read_config_bytes, store_file_for
 from vault.errors import InputError
-from vault.runtime.resolver import read_text_as_runtime
 
 log = logging.getLogger("vault.operations")
 

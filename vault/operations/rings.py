@@ -138,7 +138,7 @@ def open_listing(
     """A keystore opened to list its entries: with its password when one is at hand (or
     asked for on a terminal); else JKS, JCEKS and PEM certificates unverified and a
     token's public objects, each said with a warning (PKCS12 needs its password)."""
-    from vault.keys.spec import open_keystore
+    from vault.keys.ring import open_keystore
 
     options = options or PasswordOptions()
     try:
@@ -168,7 +168,7 @@ def private_ring_if_any(
     keystore is not named, its password may be missing where check runs). A
     ``password-tmp`` is left for the service's start. ``spec`` is called here, so
     that a keystore no one names is one more thing said, not an error."""
-    from vault.keys.spec import open_key_ring
+    from vault.keys.ring import open_key_ring
 
     try:
         return open_key_ring(spec(), options, need_private=True, keep_tmp=True)
@@ -217,14 +217,8 @@ def rotation_rings(
     """Open the current key (``spec``, called once the target is found sound) and the new
     one (``target``; the new keystore's password from its own flags or a prompt, see
     :func:`flag_passwords`, unless the new key is in the current keystore)."""
-    from vault.keys.spec import (
-        decrypting_entry,
-        is_pkcs11,
-        key_entry,
-        load_store,
-        open_keystores,
-        ring_of,
-    )
+    from vault.keys.ring import decrypting_entry, key_entry, load_store, open_keystores, ring_of
+    from vault.keys.spec import is_pkcs11
 
     if not target.keystore and not target.alias:
         raise UsageError("say where to rotate to: --to-keystore PATH and/or --to-alias ALIAS")

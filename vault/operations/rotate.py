@@ -25,12 +25,12 @@ from vault.configs.store import REFERENCE, is_plaintext_entry, wso2_reads
 from vault.crypto.cipher import PKCS1, KeyRing, Opened, envelope_kind
 from vault.errors import InputError, KeyTroubleError, VaultError
 from vault.operations._files import ConfigFile, check_unchanged, locked, prepare
-from vault.operations.commands import (
+from vault.operations.workspace import (
     Options,
     Workspace,
-    _session,
     aliases,
     plain_transformation,
+    session,
     store_candidates,
 )
 
@@ -77,7 +77,7 @@ def rotate(
     changes nothing.
     """
     to = new.entries[0].thumbprint
-    with _session([Path(f) for f in files], options, writes=not dry_run) as space:
+    with session([Path(f) for f in files], options, writes=not dry_run) as space:
         work = [
             (store, alias, scalar)
             for store in space.stores.values()

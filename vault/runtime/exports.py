@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from vault.errors import InputError, UsageError
 
 if TYPE_CHECKING:
-    from vault.runtime.resolver import Resolver, Vault
+    from vault.runtime.load import Vault
+    from vault.runtime.resolver import Resolver
 
 SHELL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -144,8 +145,8 @@ def exported_values(
     variables, resolved. Every name is checked (see :func:`check_exports`) before
     anything is decrypted; a reference no store answers fails closed, and the whole
     document is resolved before a value is handed out."""
+    from vault.configs.readers import store_line
     from vault.configs.store import config_format, detect_format
-    from vault.runtime.resolver import store_line
 
     plan: list[tuple[Export, Resolver, str]] = []
     documents: list[tuple[Resolver, Any]] = []

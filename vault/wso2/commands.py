@@ -20,8 +20,9 @@ from pathlib import Path
 from vault.crypto.cipher import PKCS1, KeyRing
 from vault.errors import AliasError, UsageError
 from vault.keys.passwords import PasswordOptions
-from vault.keys.spec import ENV_ALIAS, ENV_KEYSTORE, ENV_TYPE, KeystoreSpec, open_encryption_key
-from vault.operations.commands import EnvelopeChoice, Options
+from vault.keys.ring import open_encryption_key
+from vault.keys.spec import ENV_ALIAS, ENV_KEYSTORE, ENV_TYPE, KeystoreSpec
+from vault.operations.workspace import EnvelopeChoice, Options
 from vault.secret import Secret
 from vault.wso2.configure import (
     HomeReport,
@@ -110,7 +111,7 @@ def configure(
 def store_with(home: ProductHome, alias: str) -> Path:
     """The home's secret store that holds ``alias``."""
     from vault.operations._files import read_config
-    from vault.operations.commands import aliases
+    from vault.operations.workspace import aliases
 
     known: list[str] = []
     for path in home.stores():
@@ -138,7 +139,7 @@ def change_secret(
     """``change`` on a product home (``ciphertool.sh -Dchange``): ``alias`` gets the value
     ``read_value`` gives (asked once the store and the key are found), encrypted as the
     home's other plain ciphertexts are. Returns the store written."""
-    from vault.operations.commands import change
+    from vault.operations.change import change
 
     file = store_with(home, alias)
     effective, _ = home_transformation(home, transformation, count_plain(home, skip=alias))

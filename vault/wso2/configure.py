@@ -40,7 +40,8 @@ from vault.operations._files import (
     write,
     write_all,
 )
-from vault.operations.commands import Options, Workspace, _session, aliases, encrypt_entries
+from vault.operations.configure import encrypt_entries
+from vault.operations.workspace import Options, Workspace, aliases, session
 from vault.wso2.home import ProductHome, Target, secret_conf_entries
 
 log = logging.getLogger("vault.wso2.configure")
@@ -125,7 +126,7 @@ def configure_home(
     xml_files = list(dict.fromkeys(t.file for t in targets if t.file.is_file()))
     paths = [*home.stores(), *xml_files]
     secret_conf = home.secret_conf_properties
-    with _session(paths, Options(None, options.format, options.transformation)) as space:
+    with session(paths, Options(None, options.format, options.transformation)) as space:
         with locked([secret_conf]):
             stores = [space.stores[space.store_of[p]] for p in home.stores()]
             effective, record = home_transformation(

@@ -23,7 +23,8 @@ from vault.configs.formats.xml import Element, XmlDocument
 from vault.configs.sensitive import SensitiveKeys, dotted, make_alias
 from vault.configs.store import read_text
 from vault.operations._files import read_config
-from vault.operations.commands import Finding, aliases
+from vault.operations.inspect import Finding
+from vault.operations.workspace import aliases
 from vault.wso2.home import CONF, ProductHome, Target
 from vault.wso2.xpath import compile_xpath, xpath_of
 

@@ -28,7 +28,7 @@ from vault.errors import UsageError
 if TYPE_CHECKING:
     from vault.crypto.cipher import KeyRing
     from vault.keys.spec import KeystoreSpec
-    from vault.operations.commands import Options
+    from vault.operations.workspace import Options
 
 
 def _home_write(write: WriteOptions) -> tuple[Options, str | None]:
@@ -63,7 +63,7 @@ def configure(
       ciphertool configure repository/conf/deployment.toml
       ciphertool configure --wso2-home /opt/wso2is-7.0.0
     """
-    from vault.operations.commands import configure as run_configure
+    from vault.operations.configure import configure as run_configure
 
     home = _wso2.home_for(files, wso2_home, input_type=write.input_type)
     if home is not None:
@@ -85,7 +85,7 @@ def configure(
 
 
 def _public_ring(paths: list[Path], key: KeyOptions) -> KeyRing:
-    from vault.keys.spec import open_key_ring
+    from vault.keys.ring import open_key_ring
     from vault.operations.rings import config_of
 
     return open_key_ring(key.keystore.spec(config_of(paths)), key.passwords, need_private=False)
@@ -121,7 +121,7 @@ def protect(
       ciphertool protect --dry-run application.yml .env
     """
     from vault.configs.sensitive import SensitiveKeys
-    from vault.operations.commands import protect as run_protect
+    from vault.operations.protect import protect as run_protect
 
     paths = [Path(f) for f in files]
     options = write.options()
@@ -153,7 +153,7 @@ def change(
     write: WriteOptions,
 ) -> None:
     """Give ALIAS a new value, read from a hidden prompt (asked twice) or stdin (WSO2 -Dchange)."""
-    from vault.operations.commands import change as run_change
+    from vault.operations.change import change as run_change
 
     home = _wso2.home_for((file,) if file else (), wso2_home, "--file", input_type=write.input_type)
     if home is not None:
@@ -215,7 +215,7 @@ def list_command(
     """
     from dataclasses import asdict
 
-    from vault.operations.commands import list_aliases
+    from vault.operations.inspect import list_aliases
 
     found = _wso2.targets(files, wso2_home, key, input_type)
     options = read_options(secrets, transformation, input_type)
@@ -283,7 +283,7 @@ def check(
 
     from vault.configs.sensitive import SensitiveKeys
     from vault.errors import EXIT_PROBLEMS
-    from vault.operations.commands import check as run_check
+    from vault.operations.inspect import check as run_check
 
     found = _wso2.targets(files, wso2_home, key, input_type)
     options = read_options(secrets, transformation, input_type)

@@ -54,7 +54,7 @@ def encrypt(cert_file: str | None, fmt: str, transformation: str, key: KeyOption
       ciphertool encrypt --cert server.pem --format plain < value.txt
     """
     from vault.crypto.cipher import KeyEntry, KeyRing, canonical_transformation
-    from vault.keys.spec import open_key_ring
+    from vault.keys.ring import open_key_ring
 
     canonical_transformation(transformation)
     if cert_file:
@@ -81,7 +81,7 @@ def decrypt(ciphertext: str | None, transformation: str | None, key: KeyOptions)
     Self-contained ciphertexts name their key by thumbprint; plain ones are
     tried with the key given.
     """
-    from vault.keys.spec import open_key_ring
+    from vault.keys.ring import open_key_ring
 
     if ciphertext is None:
         ciphertext = sys.stdin.read() if sys.stdin is not None else ""

@@ -66,7 +66,7 @@ def gc_paused() -> Iterator[None]:
     A large config makes millions of small acyclic objects (freed by their reference
     counts); the collector would rescan them all again and again as the run goes on,
     quadratic in practice: paused while a config is parsed, and for a whole write run
-    (see :func:`vault.operations.commands._session`)."""
+    (see :func:`vault.operations.workspace.session`)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
