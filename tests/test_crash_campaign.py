@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import CIPHERTOOL, clean_env
-from vault.crypto.cipher import KeyRing
+from vault.crypto.ring import KeyRing
 from vault.keys.passwords import PasswordOptions
 from vault.keys.ring import open_key_ring
 from vault.keys.spec import KeystoreSpec

@@ -23,7 +23,7 @@ import pytest
 
 from tests.conftest import CIPHERTOOL, Result, Run, assert_clean_error, clean_env
 from vault.configs.sensitive import SensitiveKeys
-from vault.crypto.cipher import KeyRing
+from vault.crypto.ring import KeyRing
 from vault.errors import InputError
 from vault.keys.ring import open_key_ring
 from vault.keys.spec import KeystoreSpec

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import KEYSTORES, VECTOR_PASSWORD
-from vault.crypto.cipher import KeyEntry, KeyRing
+from vault.crypto.ring import KeyEntry, KeyRing
 from vault.errors import VaultError
 from vault.keystores import load_keystore
 from vault.secret import Secret
@@ -211,7 +211,8 @@ def test_any_password_file(tmp_path: Path, data: bytes) -> None:
 def test_any_reference_text(text: str) -> None:
     """$secret{}/$env{} in any arrangement: resolved, or a ResolveError; never a bare value."""
     from vault.configs.readers import StoreEntry
-    from vault.runtime.resolver import ResolveError, Resolver
+    from vault.errors import ResolveError
+    from vault.runtime.resolver import Resolver
 
     store = {
         "ab": StoreEntry(RING.encrypt("resolved-ab"), "fuzz.toml"),

@@ -15,7 +15,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from tests.conftest import CIPHERTOOL, Run, assert_clean_error, clean_env
-from vault.crypto.cipher import KeyEntry, KeyRing
+from vault.crypto.ring import KeyEntry, KeyRing
 from vault.keystores import load_keystore
 from vault.keystores.create import create_keystore
 from vault.secret import Secret

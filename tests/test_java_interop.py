@@ -7,14 +7,15 @@ are checked without Java; the live tests compile tests/java/Interop.java.
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import KEYSTORES, VECTORS, Run, clean_env, needs_java
+from tests.conftest import CIPHERTOOL, KEYSTORES, VECTORS, Run, clean_env, needs_java
 from tests.hsm import PIN, Token, needs_hsm
 from tests.javainterop import Java, b64, compile_interop, request, unb64
-from vault.crypto.cipher import KeyEntry, KeyRing
+from vault.crypto.ring import KeyEntry, KeyRing
 from vault.keystores import load_keystore
 from vault.secret import Secret
 
@@ -50,18 +51,23 @@ def java(tmp_path_factory: pytest.TempPathFactory) -> Java:
     return Java(compile_interop(tmp_path_factory.mktemp("java")))
 
 
-def _stores(run: Run, folder: Path) -> list[tuple[Path, str, str]]:
-    """keytool-made JKS and PKCS12, and ciphertool-made PKCS12 and JKS: (path, type, alias)."""
+@pytest.fixture(scope="module")
+def stores(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Path, str, str]]:
+    """keytool-made JKS and PKCS12, and ciphertool-made PKCS12 and JKS: (path, type, alias).
+    Made once for the module: the tests only read them."""
+    folder = tmp_path_factory.mktemp("stores")
     env = clean_env(CIPHERTOOL_KEYSTORE_PASSWORD="storepass")
     made = []
     for kind in ("pkcs12", "jks"):
         path = folder / f"ciphertool.{kind}"
-        assert (
-            run(
-                "keystore", "create", str(path), "--alias", "made", "--type", kind, env=env
-            ).returncode
-            == 0
+        created = subprocess.run(
+            [*CIPHERTOOL, "keystore", "create", str(path), "--alias", "made", "--type", kind],
+            capture_output=True,
+            env=env,
+            cwd=folder,
+            timeout=120,
         )
+        assert created.returncode == 0, created.stderr
         made.append((path, kind.upper(), "made"))
     return [
         (KEYSTORES / "jdk17.jks", "JKS", "wso2carbon"),
@@ -72,9 +78,11 @@ def _stores(run: Run, folder: Path) -> list[tuple[Path, str, str]]:
 
 @needs_java
 @pytest.mark.java
-def test_java_encrypts_ciphertool_decrypts(java: Java, run: Run, tmp_path: Path) -> None:
+def test_java_encrypts_ciphertool_decrypts(
+    java: Java, run: Run, stores: list[tuple[Path, str, str]]
+) -> None:
     env = clean_env(CIPHERTOOL_KEYSTORE_PASSWORD="storepass")
-    for store, storetype, alias in _stores(run, tmp_path):
+    for store, storetype, alias in stores:
         cases = [(t, f) for t in TRANSFORMATIONS for f in ("plain", "self-contained")]
         answers = java.batch(
             [
@@ -109,10 +117,12 @@ def test_java_encrypts_ciphertool_decrypts(java: Java, run: Run, tmp_path: Path)
 
 @needs_java
 @pytest.mark.java
-def test_ciphertool_encrypts_java_decrypts(java: Java, run: Run, tmp_path: Path) -> None:
+def test_ciphertool_encrypts_java_decrypts(
+    java: Java, run: Run, stores: list[tuple[Path, str, str]]
+) -> None:
     env = clean_env(CIPHERTOOL_KEYSTORE_PASSWORD="storepass")
     requests, expected = [], []
-    for store, storetype, alias in _stores(run, tmp_path):
+    for store, storetype, alias in stores:
         for transformation in TRANSFORMATIONS:
             for fmt, value in (
                 ("plain", VALUE),
@@ -155,10 +165,10 @@ def test_ciphertool_encrypts_java_decrypts(java: Java, run: Run, tmp_path: Path)
 @needs_java
 @pytest.mark.java
 def test_java_reads_ciphertool_keystores_and_thumbprints(
-    java: Java, run: Run, tmp_path: Path
+    java: Java, run: Run, stores: list[tuple[Path, str, str]]
 ) -> None:
     env = clean_env(CIPHERTOOL_KEYSTORE_PASSWORD="storepass")
-    for store, storetype, alias in _stores(run, tmp_path)[2:]:
+    for store, storetype, alias in stores[2:]:
         assert (
             java.one(*request("entries", store, storetype, "storepass", alias))
             == f"{alias}:PrivateKeyEntry"
@@ -179,8 +189,6 @@ def test_java_sunpkcs11_and_ciphertool_share_a_token(
     """WSO2 with an HSM keystore reads through SunPKCS11: Java decrypts (inside the token,
     RSA/ECB/PKCS1Padding) what ciphertool encrypted for the token's key, and ciphertool
     decrypts with the token what Java encrypted with the token's certificate."""
-    import subprocess
-
     classes = tmp_path / "classes"
     subprocess.run(
         ["javac", "-d", str(classes), str(Path(__file__).parent / "java" / "Pkcs11Interop.java")],

@@ -371,7 +371,7 @@ def test_execs_child_never_holds_a_keystore_password(
     key_pw = STORE_PW if key_source == "same" else KEY_PW
     keystore = folder / "svc.jks"
     create_keystore(keystore, "svc", Secret(STORE_PW), kind="jks", key_password=Secret(key_pw))
-    from vault.crypto.cipher import KeyEntry, KeyRing
+    from vault.crypto.ring import KeyEntry, KeyRing
     from vault.keystores import load_keystore
 
     cert = load_keystore(keystore, Secret(STORE_PW)).certificate_der()

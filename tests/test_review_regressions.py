@@ -19,7 +19,8 @@ from tests.conftest import (
     assert_clean_error,
     clean_env,
 )
-from vault.crypto.cipher import PKCS1, KeyEntry, KeyRing
+from vault.crypto.ring import KeyEntry, KeyRing
+from vault.crypto.transformations import PKCS1
 from vault.errors import DecryptionError, PasswordError
 from vault.keys.passwords import find_passwords
 from vault.keystores import load_keystore

@@ -58,6 +58,40 @@ class InputError(VaultError):
     """A file or value is missing, unreadable or malformed (exit 2)."""
 
 
+class ParseError(InputError):
+    """A config file does not parse; names file, line and column (``column`` is kept as
+    an attribute too)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | os.PathLike[str] | None = None,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        where = f"line {line}" if line is not None else ""
+        if column is not None and line is not None:
+            where += f", column {column}"
+        super().__init__(f"{where}: {message}" if where else message, path=path, line=line)
+        self.column = column
+
+    def __str__(self) -> str:
+        # The message already says "line L, column C".
+        return f"{self.path}: {self.message}" if self.path is not None else self.message
+
+
+class UnwritableValueError(InputError, ValueError):
+    """A new value that a config format cannot hold so that its readers read it back as
+    it is (a line break in an INI value, adjacent lone surrogates in a JSON string):
+    the file is not rewritten. A ValueError too, as it was before it had a class. The
+    message never holds the value."""
+
+
+class XPathError(InputError):
+    """An XPath outside the supported subset (see :mod:`vault.wso2.xpath`), or malformed."""
+
+
 class KeystoreFormatError(InputError):
     """The bytes are not a keystore of any kind we read, or are damaged."""
 
@@ -86,6 +120,10 @@ class AliasError(KeyTroubleError):
 
 class NoKeyError(KeyTroubleError):
     """No key in the key ring matches the ciphertext's thumbprint."""
+
+
+class ResolveError(KeyTroubleError):
+    """A reference could not be resolved; ``alias`` and ``path`` say which and where."""
 
 
 class DecryptionError(KeyTroubleError):

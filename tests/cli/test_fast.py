@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import clean_env
-from vault.crypto.cipher import KeyEntry, KeyRing
+from vault.crypto.ring import KeyEntry, KeyRing
 from vault.keystores import load_keystore
 from vault.keystores.create import create_keystore
 from vault.secret import Secret

@@ -26,7 +26,7 @@ import yaml
 from vault.configs.readers import read_config
 from vault.configs.sensitive import SensitiveKeys
 from vault.configs.store import Documents, detect_format, own_schema, yaml_untagged
-from vault.crypto.cipher import KeyRing
+from vault.crypto.ring import KeyRing
 from vault.keys.ring import open_key_ring
 from vault.keys.spec import KeystoreSpec
 from vault.keystores.create import create_keystore

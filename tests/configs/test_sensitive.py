@@ -14,7 +14,7 @@ import pytest
 
 from vault.configs.formats import Scalar, parse
 from vault.configs.sensitive import SensitiveKeys, dotted, is_reference, make_alias, words
-from vault.crypto.cipher import KeyRing
+from vault.crypto.ring import KeyRing
 from vault.errors import InputError
 from vault.keys.ring import open_key_ring
 from vault.keys.spec import KeystoreSpec

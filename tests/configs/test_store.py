@@ -14,8 +14,14 @@ from hypothesis import strategies as st
 
 from tests.conftest import KEYSTORES, VECTOR_PASSWORD
 from vault.configs.formats.toml import parse_error
-from vault.configs.store import _parse_toml, literal_base64_strings, read_toml
-from vault.crypto.cipher import KeyEntry, KeyRing
+from vault.configs.store import (
+    KeystoreTable,
+    _parse_toml,
+    keystore_table,
+    literal_base64_strings,
+    read_toml,
+)
+from vault.crypto.ring import KeyEntry, KeyRing
 from vault.errors import InputError
 from vault.keystores import load_keystore
 from vault.secret import Secret
@@ -161,3 +167,17 @@ def test_read_toml_uses_it_and_says_where_text_is_not_utf8(tmp_path: Path) -> No
     with pytest.raises(InputError) as caught:
         read_toml(bad)
     assert str(caught.value) == f"{bad}:2: not UTF-8 (a TOML file must be)"
+
+
+def test_keystore_table_internal_before_primary() -> None:
+    """The table both the config's reader (vault.keys.spec) and a product home's
+    (vault.wso2.home) start from; type and alias only when they are strings."""
+    internal = {"file_name": "i.p12", "type": "PKCS12", "alias": 7}
+    primary = {"file_name": "p.jks", "alias": "wso2carbon"}
+    assert keystore_table({"keystore": {"internal": internal, "primary": primary}}) == (
+        KeystoreTable("internal", "i.p12", "PKCS12", None)
+    )
+    no_file = {"keystore": {"internal": {"type": "JKS"}, "primary": primary}}
+    assert keystore_table(no_file) == KeystoreTable("primary", "p.jks", None, "wso2carbon")
+    for none in ({}, {"keystore": "x"}, {"keystore": {"tls": primary}}):
+        assert keystore_table(none) is None

@@ -128,7 +128,7 @@ def test_a_dangling_reference_stops_the_start_naming_alias_and_file(tmp_path: Pa
     result = start(folder, env)
     assert result.returncode != 0 and result.stdout == ""
     last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith("vault.runtime.resolver.ResolveError: ")
+    assert last.startswith("vault.errors.ResolveError: ")
     assert "db_pasword" in last and str(folder / "deployment.toml") in last
     assert DB_PASSWORD not in result.stderr and SECRET_KEY not in result.stderr
 

@@ -15,12 +15,11 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from tests.conftest import clean_env
 from vault import PasswordOptions
-from vault.crypto.cipher import KeyEntry, KeyRing
-from vault.errors import KeyTroubleError, PasswordError, VaultError
+from vault.crypto.ring import KeyEntry, KeyRing
+from vault.errors import KeyTroubleError, PasswordError, ResolveError, VaultError
 from vault.integrations.pydantic import VaultSettingsSource
 from vault.keystores import load_keystore
 from vault.keystores.create import create_keystore
-from vault.runtime.resolver import ResolveError
 from vault.secret import Secret
 
 PASSWORD = "pydantic-pass"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import KEYSTORES, VECTOR_PASSWORD
-from vault.crypto.cipher import KeyRing
+from vault.crypto.ring import KeyRing
 from vault.errors import NoKeyError
 from vault.keys.ring import _OtherKeys, join, open_key_ring
 from vault.keys.spec import KeystoreSpec

@@ -127,7 +127,7 @@ def _ok(result: Result) -> Result:
 
 @needs_hsm
 def test_encrypt_with_the_certificate_and_decrypt_inside_the_token(in_process: Token) -> None:
-    from vault.crypto.cipher import KeyEntry, KeyRing
+    from vault.crypto.ring import KeyEntry, KeyRing
     from vault.keys.passwords import PasswordOptions
     from vault.keys.ring import open_key_ring
 
@@ -482,7 +482,7 @@ def test_pkcs1_through_ckm_rsa_pkcs_when_the_token_has_no_raw_rsa(in_process: To
 def test_a_ciphertext_for_another_key_is_not_read_by_the_token(
     in_process: Token, tmp_path: Path
 ) -> None:
-    from vault.crypto.cipher import KeyEntry, KeyRing
+    from vault.crypto.ring import KeyEntry, KeyRing
     from vault.errors import DecryptionError
     from vault.keys.passwords import PasswordOptions
     from vault.keys.ring import open_key_ring

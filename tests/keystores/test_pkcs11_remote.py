@@ -159,7 +159,7 @@ def test_the_resolver_decrypts_through_the_server_and_holds_no_key(
 def test_a_token_that_goes_away_mid_rotation_leaves_every_file_as_it_was(
     served: Served, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from vault.crypto.cipher import KeyRing
+    from vault.crypto.ring import KeyRing
     from vault.errors import KeyTroubleError
     from vault.keys.passwords import PasswordOptions
     from vault.keys.ring import open_key_ring

@@ -1,4 +1,4 @@
-"""vault.operations._files: new text is parsed before any file is written."""
+"""vault.operations.files: new text is parsed before any file is written."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from vault.configs.formats import Edit
 from vault.errors import InputError
-from vault.operations._files import read_config, write
+from vault.operations.files import read_config, write
 from vault.operations.workspace import Options, Workspace
 
 OPTIONS = Options(None, "self-contained", "RSA/ECB/OAEPwithSHA1andMGF1Padding")
@@ -54,12 +54,12 @@ def test_a_file_the_resolver_could_not_read_before_is_still_written(
 ) -> None:
     """Where the resolver's reader refuses a file this tool's own reader takes, the edit
     breaks nothing that worked: it is written, and that is said."""
-    from vault.operations import _files
+    from vault.operations import files
 
     def refuses(path: Path, format_name: str, text: str) -> None:
         raise InputError("does not parse (DuplicateOptionError)", path=path)
 
-    monkeypatch.setattr(_files, "read_text_as_runtime", refuses)
+    monkeypatch.setattr(files, "read_text_as_runtime", refuses)
     path = tmp_path / "app.ini"
     path.write_text("[db]\npassword = x\n")
     file = read_config(path)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from vault.crypto.cipher import KeyEntry, KeyRing
+from vault.crypto.ring import KeyEntry, KeyRing
 from vault.errors import InputError, MissingPasswordError, PasswordError, UsageError
 from vault.keys.passwords import PasswordOptions
 from vault.keys.spec import KeystoreSpec

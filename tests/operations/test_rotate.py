@@ -1,8 +1,12 @@
 """rotate: every secret moved to the new key, a plan first, and crash-safe.
 
-The crash test kills a real ``ciphertool rotate`` with SIGKILL at every
-failpoint of its write sequence (CIPHERTOOL_FAILPOINT=N) over TOML, YAML,
-JSON and .properties stores in three folders, and checks what is left.
+The crash test kills a real ``ciphertool rotate`` with SIGKILL at failpoints of its
+write sequence (CIPHERTOOL_FAILPOINT=N) over TOML, YAML, JSON and .properties stores in
+three folders, and checks what is left. The suite kills at a sample that covers every
+failpoint site (the first and last time each is reached) and, per step of the sequence,
+each way of settling; ``CIPHERTOOL_CRASH_CAMPAIGN=full`` kills at every one::
+
+    CIPHERTOOL_CRASH_CAMPAIGN=full .venv/bin/pytest -q tests/operations/test_rotate.py -k sigkill
 """
 
 from __future__ import annotations
@@ -13,6 +17,9 @@ import os
 import re
 import shutil
 import signal
+import subprocess
+import sys
+from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -20,12 +27,12 @@ import pytest
 
 from tests.conftest import Run, assert_clean_error, clean_env
 from vault import atomic
-from vault.crypto.cipher import KeyRing
+from vault.crypto.ring import KeyRing
 from vault.keys.passwords import PasswordOptions
 from vault.keys.ring import open_key_ring
 from vault.keys.spec import KeystoreSpec
 from vault.keystores.create import create_keystore
-from vault.operations._files import read_config
+from vault.operations.files import read_config
 from vault.operations.workspace import aliases
 from vault.secret import Secret
 
@@ -33,6 +40,22 @@ OLD_PASSWORD = "old-store-pass"
 NEW_PASSWORD = "new-store-pass"
 LONG = "long-secret-" + "x" * 400  # over one RSA block: hybrid
 FOLDERS = ("alpha", "beta", "gamma")
+FULL = os.environ.get("CIPHERTOOL_CRASH_CAMPAIGN") == "full"
+# Runs ciphertool with every failpoint counted, none fired, and writes where each one sits
+# (function:line, in the order reached) to $FAILPOINT_TRACE.
+TRACE_FAILPOINTS = """
+import atexit, json, os, sys
+from vault import atomic
+sites, real = [], atomic.failpoint
+def traced():
+    caller = sys._getframe(1)
+    sites.append(f"{caller.f_code.co_name}:{caller.f_lineno}")
+    real()
+atomic.failpoint = traced
+atexit.register(lambda: open(os.environ["FAILPOINT_TRACE"], "w").write(json.dumps(sites)))
+from vault.cli.fast import main
+main(sys.argv[1:])
+"""
 
 
 def _ring(path: Path, password: str) -> KeyRing:
@@ -453,15 +476,51 @@ def test_sigkill_at_every_failpoint_leaves_every_secret_readable_and_the_next_ru
         shutil.rmtree(root)
         return True
 
-    killed = 0
-    batch = 2 * (os.cpu_count() or 2)
+    sites = _failpoint_sites(lean_template[0], keys, tmp_path / "trace")
+    assert len(sites) >= 50, sites
+    points = list(range(1, len(sites) + 1)) if FULL else _sample(sites)
+    # The point after the last is not reached: the trace counted what a real run reaches.
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        for start in range(1, 400, batch):
-            results = list(pool.map(kill_at, range(start, start + batch)))
-            killed += sum(results)
-            if not all(results):
-                break
-    assert killed >= 50, killed
+        results = list(pool.map(kill_at, [*points, len(sites) + 1]))
+    assert results == [True] * len(points) + [False], points
+
+
+def _failpoint_sites(template: Path, keys: dict[str, Path], root: Path) -> list[str]:
+    """Where each failpoint a full rotation of ``template`` reaches sits, in order."""
+    shutil.copytree(template, root)
+    trace = root / "failpoints.json"
+    env = clean_env(CIPHERTOOL_FAILPOINT="1000000", FAILPOINT_TRACE=str(trace))
+    done = subprocess.run(
+        [sys.executable, "-c", TRACE_FAILPOINTS, *_rotate_args(root, keys, old="old.jks")],
+        capture_output=True,
+        env=env,
+        cwd=root,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    sites: list[str] = json.loads(trace.read_text())
+    shutil.rmtree(root)
+    return sites
+
+
+def _sample(sites: list[str]) -> list[int]:
+    """Failpoints (1-based) to kill at: the first and the last of the sequence; the first
+    and the last time each site is reached; and in each step (the function a site is in),
+    one point of each way the test settles a killed run (point % 3), where it has one."""
+    by_site: dict[str, list[int]] = defaultdict(list)
+    by_step: dict[str, list[int]] = defaultdict(list)
+    for point, site in enumerate(sites, 1):
+        by_site[site].append(point)
+        by_step[site.split(":")[0]].append(point)
+    chosen = {1, len(sites)}
+    for points in by_site.values():
+        chosen |= {points[0], points[-1]}
+    for points in by_step.values():
+        for mode in range(3):
+            candidates = [p for p in points if p % 3 == mode]
+            if candidates and not any(p % 3 == mode for p in chosen.intersection(points)):
+                chosen.add(candidates[len(candidates) // 2])
+    return sorted(chosen)
 
 
 def test_a_run_killed_after_commit_is_finished_by_the_next_write_command(

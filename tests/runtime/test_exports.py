@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from tests.conftest import CIPHERTOOL, KEYSTORES, VECTOR_PASSWORD, clean_env
 from vault import Vault
 from vault.configs.store import ALIAS
-from vault.crypto.cipher import KeyEntry, KeyRing
+from vault.crypto.ring import KeyEntry, KeyRing
 from vault.errors import InputError
 from vault.keystores import load_keystore
 from vault.runtime.exports import (

@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import CIPHERTOOL, clean_env
 from vault import Vault
 from vault.configs.sensitive import SensitiveKeys
-from vault.crypto.cipher import KeyRing
+from vault.crypto.ring import KeyRing
 from vault.keys.ring import open_key_ring
 from vault.keys.spec import KeystoreSpec
 from vault.keystores.create import create_keystore

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CIPHERTOOL, Run, assert_clean_error, clean_env
-from vault.crypto import cipher
-from vault.crypto.cipher import KeyEntry, KeyRing
+from vault.crypto import ring as ring_module
+from vault.crypto.ring import KeyEntry, KeyRing
+from vault.errors import ResolveError
 from vault.keystores import load_keystore
 from vault.keystores.create import create_keystore
 from vault.runtime.load import Vault, load_config
-from vault.runtime.resolver import ResolveError
 from vault.secret import Secret
 
 PASSWORD = "resolver-pass"
@@ -129,8 +129,8 @@ def test_each_secret_is_decrypted_once(
     )
     path = write_config(tmp_path, ring, body, **{f"s{n}": f"v{n}" for n in range(5)})
     calls: list[int] = []
-    real = cipher._rsa_decrypt
-    monkeypatch.setattr(cipher, "_rsa_decrypt", lambda *a: calls.append(1) or real(*a))
+    real = ring_module.rsa_decrypt
+    monkeypatch.setattr(ring_module, "rsa_decrypt", lambda *a: calls.append(1) or real(*a))
     data = Vault(ring).load(path)
     assert data["k7"] == "v2 and v3"
     assert len(calls) == 5
@@ -141,8 +141,8 @@ def test_lazy_mapping_decrypts_on_first_access(
 ) -> None:
     path = write_config(tmp_path, ring, "", a="A", b="B", c="C")
     calls: list[int] = []
-    real = cipher._rsa_decrypt
-    monkeypatch.setattr(cipher, "_rsa_decrypt", lambda *a: calls.append(1) or real(*a))
+    real = ring_module.rsa_decrypt
+    monkeypatch.setattr(ring_module, "rsa_decrypt", lambda *a: calls.append(1) or real(*a))
     secrets = Vault(ring).secrets(path)
     assert sorted(secrets) == ["a", "b", "c"] and not calls
     assert secrets["b"].reveal() == "B" and secrets["b"].reveal() == "B"
@@ -156,8 +156,8 @@ def test_a_resolver_shared_by_eight_threads(
     values = {f"s{n}": f"value-{n}-✓" for n in range(12)}
     path = write_config(tmp_path, ring, "", **values)
     calls: list[int] = []
-    real = cipher._rsa_decrypt
-    monkeypatch.setattr(cipher, "_rsa_decrypt", lambda *a: calls.append(1) or real(*a))
+    real = ring_module.rsa_decrypt
+    monkeypatch.setattr(ring_module, "rsa_decrypt", lambda *a: calls.append(1) or real(*a))
     _, resolver = Vault(ring).resolver(path)
     results: dict[int, dict[str, str]] = {}
     barrier = threading.Barrier(8)

@@ -20,12 +20,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Run, assert_clean_error, clean_env
-from vault.crypto.cipher import KeyEntry, KeyRing
-from vault.errors import InputError
+from vault.crypto.ring import KeyEntry, KeyRing
+from vault.errors import InputError, ResolveError
 from vault.keystores import load_keystore
 from vault.keystores.create import create_keystore
 from vault.runtime.load import Vault, write_secret_dir
-from vault.runtime.resolver import ResolveError
 from vault.runtime.secretdir import DATA_LINK, publish
 from vault.secret import Secret
 

@@ -12,7 +12,8 @@ import pytest
 
 from tests.conftest import KEYSTORES, VECTOR_PASSWORD
 from tests.wso2.test_home import home as home  # the product home fixture
-from vault.crypto.cipher import PKCS1, KeyEntry, KeyRing
+from vault.crypto.ring import KeyEntry, KeyRing
+from vault.crypto.transformations import PKCS1
 from vault.errors import AliasError, UsageError
 from vault.keys.passwords import PasswordOptions
 from vault.keys.spec import KeystoreSpec

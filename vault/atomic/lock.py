@@ -15,7 +15,14 @@ from vault._bounded import kind_of
 from vault.atomic._folder import NEW_FILE_MODE, Folder, describe, log, own_regular
 from vault.errors import InputError
 
-__all__ = ["DEFAULT_LOCK_TIMEOUT", "LOCK_SUFFIX", "lock_path", "lock_timeout", "locked"]
+__all__ = [
+    "DEFAULT_LOCK_TIMEOUT",
+    "LOCK_SUFFIX",
+    "lock_path",
+    "lock_timeout",
+    "locked",
+    "remove_stale_lock",
+]
 
 LOCK_SUFFIX = ".ciphertool-lock"
 DEFAULT_LOCK_TIMEOUT = 60.0

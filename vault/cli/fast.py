@@ -2,9 +2,10 @@
 
 These two run at every service start, so a plain command line for them is
 parsed here, without click: importing click and the rest of the command
-line costs about 40 ms, more than all the cryptography of a 50-secret
-start. Anything else (another command, ``--help``, an option this parser
-does not know, a malformed line) goes to the click application in
+line costs more than all the cryptography of a 50-secret start
+(``./scripts/bench --only startup`` has the figures). Anything else
+(another command, ``--help``, an option this parser does not know, a
+malformed line) goes to the click application in
 :mod:`vault.cli.app`, which parses the same grammar and gives the errors. The
 two paths share the commands' bodies (:mod:`vault.cli.runtime`), the error
 handling and the logging set-up (:mod:`vault.cli.base`), and the tests run the
@@ -43,9 +44,8 @@ def _fast(args: list[str]) -> tuple[bool, Callable[[], None]]:
 # prctl(PR_SET_DUMPABLE, 0) stops all three on Linux (and makes the process's /proc files
 # root's); RLIMIT_CORE 0 stops core files wherever it exists. What this does not stop is
 # in SECURITY.md (root, the kernel, swap, the program exec runs). resolve runs at every
-# service start and is benchmarked: ctypes costs about ten times what this does (16
-# million instructions), so the two calls go through _ctypes directly (under 2 million,
-# 0.3% of a resolve), with resource as the fallback.
+# service start and is benchmarked: importing ctypes costs several times what the two
+# calls need, so they go through _ctypes directly, with resource as the fallback.
 
 _PR_SET_DUMPABLE = 4
 _RLIMIT_CORE = 4

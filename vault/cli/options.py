@@ -224,7 +224,7 @@ class WriteOptions(NamedTuple):
 
     def options(self) -> Options:
         """The library's options for FILES (the default transformation OAEP-SHA1)."""
-        from vault.crypto.cipher import canonical_transformation
+        from vault.crypto.transformations import canonical_transformation
         from vault.operations.workspace import Options
 
         return Options(
@@ -244,7 +244,7 @@ def read_transformation(given: str | None) -> str | None:
     canonical spelling (None: not given)."""
     if given is None:
         return None
-    from vault.crypto.cipher import canonical_transformation
+    from vault.crypto.transformations import canonical_transformation
 
     return canonical_transformation(given)
 

@@ -16,9 +16,9 @@ from typing import Any, NamedTuple
 from vault import _log
 from vault.configs.store import (
     ALIAS,
+    STORE_FILE_NAME,
     Documents,
     config_format,
-    configured_transformation,
     own_schema,
     read_text,
     read_toml,
@@ -256,7 +256,7 @@ def read_config(
         data = XmlSource(read_text(config), str(config))
     else:
         data = _read_other(config, format_name, read_text(config))
-    configured = configured_transformation(data if format_name == "toml" else None, None)
+    configured = _configured_transformation(data if format_name == "toml" else None, None)
     inline = format_name in ("toml", "yaml", "json") and secrets is None
     inline = inline and own_schema(data) is None
     if inline and isinstance(data, dict) and isinstance(data.get("secrets"), dict):
@@ -279,9 +279,30 @@ def read_config(
             ).items():
                 _check_alias(alias, store_file, "properties")
                 store[alias] = StoreEntry(value, str(store_file))
-        configured = configured or configured_transformation(None, store_file)
+        configured = configured or _configured_transformation(None, store_file)
     _log.debug("vault.configs.readers", "%s: %d alias(es) in its store", config, len(store))
     return ConfigRead(data, store, configured, shared)
+
+
+#: vault.wso2.secret_conf.SECRET_CONF_NAME, here so that a config with no such file beside
+#: its store does not load that module at start-up (tests/wso2/test_secret_conf.py: the same).
+SECRET_CONF_NAME = "secret-conf.properties"
+
+
+def _configured_transformation(toml_data: Any, store_file: Path | None) -> tuple[str, str] | None:
+    """What a WSO2 product sets for plain ciphertexts (see
+    :func:`vault.wso2.secret_conf.configured_transformation`). Its module is loaded only
+    for a config that may set it (a ``[system]`` table; a cipher-text.properties store
+    with a secret-conf.properties beside it), not at every service's start."""
+    if not (isinstance(toml_data, dict) and "system" in toml_data) and (
+        store_file is None
+        or store_file.name != STORE_FILE_NAME
+        or not (store_file.parent / SECRET_CONF_NAME).is_file()
+    ):
+        return None
+    from vault.wso2.secret_conf import configured_transformation
+
+    return configured_transformation(toml_data, store_file)
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -11,7 +11,7 @@ Read-only and small: the resolver imports it too.
   top-level ``secrets`` mapping; every other format in
   ``cipher-text.properties`` beside it (or the file ``--secrets`` names). An
   XML file with none beside it, inside a WSO2 product home, uses the home's
-  ``repository/conf/security/cipher-text.properties``.
+  repository (see :func:`vault.wso2.layout.home_repository`).
 * A YAML or JSON file whose own schema gives ``secrets`` another meaning, or
   allows no extra key, keeps its store beside it too (see :func:`own_schema`):
   Docker Compose files, Kubernetes objects, multi-document YAML.
@@ -22,8 +22,9 @@ from __future__ import annotations
 import functools
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from vault._bounded import CONFIG_LIMIT, read_bounded
 from vault.errors import InputError, UsageError
@@ -34,64 +35,21 @@ ENV_REFERENCE = re.compile(r"\$env\{([^}]*)\}")
 ALIAS = re.compile(r"[A-Za-z0-9_.-]+")
 STORE_FILE_NAME = "cipher-text.properties"
 INLINE_STORE_FORMATS = frozenset({"toml", "yaml", "json"})
-WSO2_STORE = Path("repository", "conf", "security", STORE_FILE_NAME)
-
-
-# Where a config names the transformation of plain ciphertexts, which name none.
-WSO2_TRANSFORMATION = "org.wso2.CipherTransformation"  # deployment.toml [system.parameter]
-SECRET_CONF_NAME = "secret-conf.properties"
-ALGORITHM_KEY = "secretRepositories.file.algorithm"
-
-
-def configured_transformation(toml_data: Any, store_file: Path | None) -> tuple[str, str] | None:
-    """The transformation a config sets for plain ciphertexts, and where it says so.
-
-    deployment.toml's ``[system.parameter] "org.wso2.CipherTransformation"`` (how a
-    WSO2 4.x product sets it), else ``secretRepositories.file.algorithm`` of the
-    secret-conf.properties beside a ``cipher-text.properties`` store (a product home,
-    as the cipher tool writes it). Checked by the caller; None when unset.
-    """
-    if isinstance(toml_data, dict):
-        system = toml_data.get("system")
-        parameters = system.get("parameter") if isinstance(system, dict) else None
-        value = parameters.get(WSO2_TRANSFORMATION) if isinstance(parameters, dict) else None
-        if isinstance(value, str) and value.strip():
-            return value.strip(), f'[system.parameter] "{WSO2_TRANSFORMATION}"'
-    if store_file is not None and store_file.name == STORE_FILE_NAME:
-        secret_conf = store_file.parent / SECRET_CONF_NAME
-        algorithm = secret_conf_algorithm(secret_conf)
-        if algorithm is not None:
-            return algorithm, f"{secret_conf}: {ALGORITHM_KEY}"
-    return None
 
 
 def checked_transformation(
     configured: tuple[str, str], path: str | os.PathLike[str]
 ) -> tuple[str, str]:
-    """A transformation a config sets (see :func:`configured_transformation`), by its
-    canonical name; an unknown one is an InputError naming ``path`` and where it is set."""
-    from vault.crypto.cipher import canonical_transformation
+    """A transformation a config sets (see
+    :func:`vault.wso2.secret_conf.configured_transformation`), by its canonical name; an
+    unknown one is an InputError naming ``path`` and where it is set."""
+    from vault.crypto.transformations import canonical_transformation
 
     name, where = configured
     try:
         return canonical_transformation(name), where
     except UsageError:
         raise InputError(f"unknown transformation '{name}' ({where})", path=path) from None
-
-
-def secret_conf(path: Path) -> dict[str, str]:
-    """The settings of a secret-conf.properties (none when there is no such file)."""
-    if not path.is_file():
-        return {}
-    from vault.configs.formats import parse
-
-    scalars = parse(read_text(path), "properties", path).scalars()
-    return {str(scalar.path[0]): scalar.value.strip() for scalar in scalars}
-
-
-def secret_conf_algorithm(path: Path) -> str | None:
-    """``secretRepositories.file.algorithm`` of a secret-conf.properties, if set."""
-    return secret_conf(path).get(ALGORITHM_KEY) or None
 
 
 def is_plaintext_entry(value: str) -> bool:
@@ -155,26 +113,40 @@ def store_file_for(
         return config
     beside = config.parent / STORE_FILE_NAME
     if format_name == "xml" and not beside.exists():
-        return _product_home_store(config) or beside
+        from vault.wso2.layout import home_repository
+
+        return home_repository(config) or beside
     return beside
 
 
-def wso2_reads(store: Path, format_name: str) -> bool:
-    """Whether WSO2's runtime may read this secret store: a TOML ``[secrets]`` table
-    (deployment.toml), or a product home's ``repository/conf/security/cipher-text.properties``.
-    Those keep WSO2's envelopes; every other store gets bound ones (see vault.crypto.cipher)."""
-    if format_name == "toml":
-        return True
-    parts = store.absolute().parts
-    return format_name == "properties" and parts[-len(WSO2_STORE.parts) :] == WSO2_STORE.parts
+class KeystoreTable(NamedTuple):
+    """What a TOML config's keystore table says, unchecked (see :func:`keystore_table`)."""
+
+    name: str
+    """``internal`` or ``primary``: the table is ``[keystore.NAME]``."""
+    file_name: str
+    type: str | None
+    alias: str | None
 
 
-def _product_home_store(config: Path) -> Path | None:
-    """The repository of the WSO2 product home an XML file lies in, as Secure Vault uses it."""
-    for folder in config.absolute().parents:
-        candidate = folder / WSO2_STORE
-        if candidate.is_file():
-            return candidate
+def keystore_table(data: Mapping[str, Any]) -> KeystoreTable | None:
+    """``[keystore.internal]``, else ``[keystore.primary]``: the first that names a
+    ``file_name``, as WSO2 reads them. Where the file is, and whether it may be used,
+    is the reader's to say (:mod:`vault.keys.spec` for a config, relative to it;
+    :class:`vault.wso2.home.ProductHome` for a product home)."""
+    tables = data.get("keystore")
+    if not isinstance(tables, dict):
+        return None
+    for name in ("internal", "primary"):
+        table = tables.get(name)
+        if isinstance(table, dict) and isinstance(table.get("file_name"), str):
+            kind, alias = table.get("type"), table.get("alias")
+            return KeystoreTable(
+                name,
+                table["file_name"],
+                kind if isinstance(kind, str) else None,
+                alias if isinstance(alias, str) else None,
+            )
     return None
 
 

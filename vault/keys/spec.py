@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from vault.configs.store import read_toml
+from vault.configs.store import keystore_table, read_toml
 from vault.errors import InputError, UsageError
 
 if TYPE_CHECKING:
@@ -126,39 +126,27 @@ def _config_keystore(config: str | os.PathLike[str]) -> KeystoreSpec | None:
     in_home = _product_home_keystore(Path(config))
     if in_home is not None:
         return in_home
-    data = read_toml(config)
-    tables = data.get("keystore")
-    if not isinstance(tables, dict):
+    table = keystore_table(read_toml(config))
+    if table is None:
         return None
-    for name in ("internal", "primary"):
-        table = tables.get(name)
-        if isinstance(table, dict) and isinstance(table.get("file_name"), str):
-            text: str = table["file_name"]
-            if is_pkcs11(text):
-                parse_pkcs11_uri(text, from_config=True)  # refuses a module-path
-                file_name = text
-            else:
-                if os.pathsep in text:
-                    raise InputError(
-                        f"[keystore.{name}] file_name names several keystores ({os.pathsep!r}); "
-                        "a config names one keystore file (a list is for --keystore and "
-                        "$CIPHERTOOL_KEYSTORE)",
-                        path=config,
-                        line=_line_of(config, name, "file_name"),
-                    )
-                named = Path(text)
-                if not named.is_absolute():
-                    named = Path(config).parent / named
-                file_name = os.fspath(named)
-            kind = table.get("type")
-            alias = table.get("alias")
-            return KeystoreSpec(
-                file_name,
-                kind if isinstance(kind, str) else None,
-                alias if isinstance(alias, str) else None,
-                os.fspath(config),
+    text = table.file_name
+    if is_pkcs11(text):
+        parse_pkcs11_uri(text, from_config=True)  # refuses a module-path
+        file_name = text
+    else:
+        if os.pathsep in text:
+            raise InputError(
+                f"[keystore.{table.name}] file_name names several keystores ({os.pathsep!r}); "
+                "a config names one keystore file (a list is for --keystore and "
+                "$CIPHERTOOL_KEYSTORE)",
+                path=config,
+                line=_line_of(config, table.name, "file_name"),
             )
-    return None
+        named = Path(text)
+        if not named.is_absolute():
+            named = Path(config).parent / named
+        file_name = os.fspath(named)
+    return KeystoreSpec(file_name, table.type, table.alias, os.fspath(config))
 
 
 def _line_of(config: str | os.PathLike[str], table: str, key: str) -> int | None:

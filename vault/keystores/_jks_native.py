@@ -1,9 +1,10 @@
 """JKS read and written here, without pyjks.
 
-pyjks costs ~70 ms of imports (pycryptodome, javaobj) at every service
-start, and fails on JKS written by JDK 21+ (pyjks issue 79). JKS itself is
+pyjks costs its imports (pycryptodome, javaobj) at every service start,
+and fails on JKS written by JDK 21+ (pyjks issue 79). JKS itself is
 small: a header, entries, and a SHA-1 over the password and the bytes; keys
-are protected by Sun's SHA-1 keystream (``sun.security.provider.KeyProtector``).
+are protected by Sun's SHA-1 keystream (``sun.security.provider.KeyProtector``,
+in :mod:`vault.crypto._primitives` with the store digest).
 JCEKS, whose keys use 3DES, still goes through pyjks.
 """
 
@@ -14,10 +15,15 @@ import struct
 import time
 from typing import NamedTuple
 
-from vault.keystores._model import compare_digest, sha1
+from vault.crypto._primitives import (
+    CheckFailed,
+    compare_digest,
+    jks_protect,
+    jks_store_digest,
+    jks_unprotect,
+)
 
 MAGIC = b"\xfe\xed\xfe\xed"
-WHITENING = b"Mighty Aphrodite"
 KEY_PROTECTOR_OID_DER = bytes.fromhex("060a2b060104012a02110101")  # 1.3.6.1.4.1.42.2.17.1.1
 _PRIVATE_KEY, _TRUSTED_CERT = 1, 2
 
@@ -36,10 +42,6 @@ class RawEntry(NamedTuple):
     certificates: tuple[bytes, ...]
     protected_key: bytes | None = None
     """The EncryptedPrivateKeyInfo DER of a private-key entry; None for a trusted cert."""
-
-
-def _password_bytes(password: str) -> bytes:
-    return password.encode("utf-16-be")  # Java chars, two bytes each
 
 
 class _Reader:
@@ -102,22 +104,9 @@ def load(data: bytes, password: str | None) -> list[RawEntry]:
     if reader.pos != len(data):
         raise JksFormatError("trailing bytes")
     if password is not None:
-        expected = sha1(_password_bytes(password) + WHITENING + body)
-        if not compare_digest(expected, digest):
+        if not compare_digest(jks_store_digest(password, body), digest):
             raise JksPasswordError("integrity check failed")
     return entries
-
-
-def _keystream_xor(data: bytes, seed: bytes, password: bytes) -> bytes:
-    stream = bytearray()
-    block = seed
-    while len(stream) < len(data):
-        block = sha1(password + block)
-        stream += block
-    size = len(data)
-    return (int.from_bytes(data, "big") ^ int.from_bytes(stream[:size], "big")).to_bytes(
-        size, "big"
-    )
 
 
 def _protected_payload(epki: bytes) -> bytes:
@@ -142,19 +131,15 @@ def unprotect(epki: bytes, password: str) -> bytes:
     payload = _protected_payload(epki)
     if len(payload) < 40:
         raise JksFormatError("damaged key entry")
-    seed, body, check = payload[:20], payload[20:-20], payload[-20:]
-    secret = _password_bytes(password)
-    key = _keystream_xor(body, seed, secret)
-    if not compare_digest(sha1(secret + key), check):
-        raise JksPasswordError("wrong key password")
-    return key
+    try:
+        return jks_unprotect(payload, password)
+    except CheckFailed:
+        raise JksPasswordError("wrong key password") from None
 
 
 def protect(pkcs8: bytes, password: str) -> bytes:
     """An EncryptedPrivateKeyInfo holding ``pkcs8`` under Sun's key protector."""
-    seed = os.urandom(20)
-    secret = _password_bytes(password)
-    payload = seed + _keystream_xor(pkcs8, seed, secret) + sha1(secret + pkcs8)
+    payload = jks_protect(pkcs8, password, os.urandom(20))
     algorithm = _tlv(0x30, KEY_PROTECTOR_OID_DER + b"\x05\x00")
     return _tlv(0x30, algorithm + _tlv(0x04, payload))
 
@@ -192,5 +177,5 @@ def dump(entries: list[RawEntry], password: str) -> bytes:
                 + struct.pack(">I", len(entry.certificates[0]))
                 + entry.certificates[0]
             )
-    out += sha1(_password_bytes(password) + WHITENING + bytes(out))
+    out += jks_store_digest(password, bytes(out))
     return bytes(out)

@@ -31,32 +31,12 @@ def thumbprint(certificate: x509.Certificate | bytes) -> str:
     return sha1(certificate).hex().upper()
 
 
-def compare_digest(a: bytes, b: bytes) -> bool:
-    """``hmac.compare_digest`` (the same C function) without importing ``hmac``, which
-    loads ``hashlib`` (see :func:`sha1`)."""
-    from _operator import _compare_digest
-
-    return _compare_digest(a, b)
-
-
 def sha1(data: bytes) -> bytes:
     """SHA-1 through ``cryptography``, already loaded: ``hashlib`` would cost the runtime
-    path the import of Python's own OpenSSL binding (about 3 ms per start)."""
+    path the import of Python's own OpenSSL binding at every start."""
     digest = hashes.Hash(hashes.SHA1())
     digest.update(data)
     return digest.finalize()
-
-
-def pkcs1_unpad(em: bytes) -> bytes:
-    """EME-PKCS1-v1_5 decoding of a raw RSA result, ``00 02 PS(>=8 non-zero) 00 M``.
-
-    Checked here rather than by OpenSSL, whose 3.2+ answers a bad block with random
-    bytes (implicit rejection): that would hand back a wrong secret for a wrong key.
-    Raises ValueError without saying what was wrong."""
-    separator = em.find(b"\0", 2)
-    if len(em) < 11 or em[0] != 0 or em[1] != 2 or separator < 10:
-        raise ValueError("decryption failed")
-    return em[separator + 1 :]
 
 
 def parse_certificate(der: bytes, path: str | None = None) -> x509.Certificate:

@@ -32,7 +32,7 @@ class JceksKeystore(Keystore):
         raw = self._raw[entry.alias]
         pkcs8 = _decrypt_pkcs8(raw, _need(password, self.path, entry.alias), self.path, entry.alias)
         # With the store password given, the store's keyed digest has vouched for these
-        # bytes: OpenSSL's slow RSA consistency check (~35 ms, ~250 ms at 4096) is skipped.
+        # bytes: OpenSSL's slow RSA consistency check (primality tests) is skipped.
         return serialization.load_der_private_key(
             pkcs8, None, unsafe_skip_rsa_key_validation=self.store_password is not None
         )
@@ -74,7 +74,7 @@ class JksKeystore(Keystore):
         try:
             pkcs8 = _jks_native.unprotect(protected, secret.reveal())
             # The key's own SHA-1 check digest has just passed: the bytes are the ones
-            # keytool wrote, so OpenSSL's slow RSA consistency check (~35 ms) is skipped.
+            # keytool wrote, so OpenSSL's slow RSA consistency check is skipped.
             return serialization.load_der_private_key(
                 pkcs8, None, unsafe_skip_rsa_key_validation=True
             )

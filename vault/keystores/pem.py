@@ -105,9 +105,9 @@ def _certifies(certificate_der: bytes, key: PrivateKeyTypes) -> bool:
 def rsa_numbers_agree(key: rsa.RSAPrivateKey) -> bool:
     """Whether an RSA key's numbers fit together: n = pq, ed = 1 mod lcm(p-1, q-1), and
     the CRT values. A PEM file has no digest or MAC to vouch for its key, so this stands
-    in for OpenSSL's check, which also tests p and q for primality: about 35 ms at
-    RSA-2048 and 250 ms at RSA-4096, at every service start, against a key that was
-    crafted rather than damaged (the operator's own keystore is trusted; a damaged one
+    in for OpenSSL's check, which also tests p and q for primality, costly at every
+    service start (more so at RSA-4096), against a key that was crafted rather than
+    damaged (the operator's own keystore is trusted; a damaged one
     is caught here)."""
     numbers = key.private_numbers()
     p, q, d = numbers.p, numbers.q, numbers.d

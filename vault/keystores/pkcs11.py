@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from vault.crypto._primitives import pkcs1_unpad
 from vault.errors import (
     AliasError,
     InputError,
@@ -35,7 +36,7 @@ from vault.errors import (
     UsageError,
 )
 from vault.keystores._device import DeviceKey, OaepDigest
-from vault.keystores._model import Entry, Keystore, parse_certificate, pkcs1_unpad
+from vault.keystores._model import Entry, Keystore, parse_certificate
 from vault.secret import Secret
 
 if TYPE_CHECKING:

@@ -1,8 +1,8 @@
 """PKCS#12, every key bag by its friendlyName, read here.
 
 pyca's ``load_pkcs12`` gives one key only; keytool puts several in one file.
-It also checks the RSA key it decrypts, about 35 ms at RSA-2048 and 250 ms at
-RSA-4096, at every service start. So the file is read here: the MAC is
+It also checks the RSA key it decrypts (OpenSSL's primality tests, costly, more
+so at RSA-4096) at every service start. So the file is read here: the MAC is
 checked (PKCS#12 key derivation, HMAC), certificate bags in PBES2
 (PBKDF2 + AES-CBC) encryptedData are decrypted, and each key bag is
 decrypted on its own when asked for, its RSA check skipped since the MAC
@@ -14,17 +14,15 @@ check it against the password (pyca loads one with any password).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from cryptography.hazmat.primitives import hashes, padding, serialization
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
+from cryptography.hazmat.primitives import hashes, serialization
 
+from vault.crypto._primitives import CheckFailed, compare_digest, pbes2_decrypt, pkcs12_mac
 from vault.errors import AliasError, KeystoreFormatError, PasswordError
 from vault.keystores import _der
 from vault.keystores._der import DerError, Tlv
-from vault.keystores._model import Entry, Keystore, compare_digest
+from vault.keystores._model import Entry, Keystore
 from vault.secret import Secret
 
 if TYPE_CHECKING:
@@ -97,7 +95,7 @@ class Pkcs12Keystore(Keystore):
             return serialization.load_der_private_key(bag.value, None)
         try:
             # The store's MAC was verified at load: the key is the one written, so
-            # OpenSSL's slow RSA consistency check (~35 ms at every start) is skipped.
+            # OpenSSL's slow RSA consistency check is skipped at every start.
             return serialization.load_der_private_key(
                 bag.value, _password_bytes(password), unsafe_skip_rsa_key_validation=True
             )
@@ -297,8 +295,6 @@ def _plain_key_bags(data: bytes) -> list[_Bag]:
 def _check_mac(mac_data: Tlv, content: bytes, password: bytes) -> None:
     """The MacData of RFC 7292: HMAC over the authSafe content, its key from the
     PKCS#12 key derivation (ID 3) of the password."""
-    from cryptography.hazmat.primitives import hmac
-
     digest_info, salt, *rest = _der.children(_der.expect(mac_data, _der.SEQUENCE))
     iterations = _der.integer(rest[0]) if rest else 1
     algorithm, expected = _der.children(_der.expect(digest_info, _der.SEQUENCE))
@@ -308,10 +304,9 @@ def _check_mac(mac_data: Tlv, content: bytes, password: bytes) -> None:
     _check_cost(algorithm)  # PBMAC1 (RFC 9579) names its own PBKDF2 rounds
     if name is None:
         raise _NotHere  # PBMAC1, or a digest this reader does not know
-    key = _pkcs12_kdf(name, password, _der.expect(salt, _der.OCTET_STRING).value, iterations)
-    mac = hmac.HMAC(key, _HASHES[name]())
-    mac.update(content)
-    if not compare_digest(mac.finalize(), _der.expect(expected, _der.OCTET_STRING).value):
+    salt_bytes = _der.expect(salt, _der.OCTET_STRING).value
+    mac = pkcs12_mac(name, password, salt_bytes, iterations, content)
+    if not compare_digest(mac, _der.expect(expected, _der.OCTET_STRING).value):
         raise _WrongPassword
 
 
@@ -360,37 +355,6 @@ def _too_costly(name: str) -> KeystoreFormatError:
     return KeystoreFormatError(
         f"asks for more than {_MAX_ROUNDS:,} key-derivation rounds; refused", path=name
     )
-
-
-_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
-    "sha1": hashes.SHA1,
-    "sha224": hashes.SHA224,
-    "sha256": hashes.SHA256,
-    "sha384": hashes.SHA384,
-    "sha512": hashes.SHA512,
-}
-
-
-def _pkcs12_kdf(name: str, password: bytes, salt: bytes, iterations: int) -> bytes:
-    """RFC 7292 appendix B.2 with ID 3 (a MAC key), one hash long.
-
-    ``hashlib``, though it costs a start about 1 ms to import, runs this loop
-    (10,000 rounds as keytool writes) four times as fast as pyca's hash objects."""
-    import hashlib
-
-    new: Callable[[bytes], hashlib._Hash] = getattr(hashlib, name)
-    block = new(b"").block_size
-    secret = password.decode("utf-8").encode("utf-16-be") + b"\0\0"  # a BMPString, NUL-ended
-
-    def fill(data: bytes) -> bytes:
-        """``data`` repeated to whole blocks (none for none)."""
-        size = block * -(-len(data) // block)
-        return (data * (size // len(data) + 1))[:size] if data else b""
-
-    value = new(bytes([3]) * block + fill(salt) + fill(secret)).digest()
-    for _ in range(iterations - 1):
-        value = new(value).digest()
-    return value
 
 
 def _decrypt_data(encrypted_data: Tlv, password: bytes) -> bytes:
@@ -511,19 +475,19 @@ def _pbes2(algorithm: Tlv, ciphertext: bytes, password: bytes) -> bytes:
     rounds = _der.integer(count)
     if not 1 <= rounds <= _MAX_ROUNDS:
         raise _TooCostly
-    key = PBKDF2HMAC(
-        prf, _AES_CBC[_der.oid(enc_oid)], _der.expect(salt, _der.OCTET_STRING).value, rounds
-    ).derive(password)
-    decryptor = Cipher(
-        algorithms.AES(key), modes.CBC(_der.expect(iv, _der.OCTET_STRING).value)
-    ).decryptor()
     if len(ciphertext) % 16:
         raise DerError("not a whole number of AES blocks")
-    padded = decryptor.update(ciphertext) + decryptor.finalize()
-    unpadder = padding.PKCS7(128).unpadder()
     try:
-        return unpadder.update(padded) + unpadder.finalize()
-    except ValueError:
+        return pbes2_decrypt(
+            password,
+            prf=prf,
+            salt=_der.expect(salt, _der.OCTET_STRING).value,
+            iterations=rounds,
+            key_size=_AES_CBC[_der.oid(enc_oid)],
+            iv=_der.expect(iv, _der.OCTET_STRING).value,
+            ciphertext=ciphertext,
+        )
+    except CheckFailed:
         raise _WrongPassword from None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vault.crypto.cipher import KeyRing
+from vault.crypto.ring import KeyRing
 from vault.errors import AliasError
 from vault.operations.workspace import Options, aliases, check_encryption_key, seal, session
 from vault.secret import Secret

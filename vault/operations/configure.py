@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from vault.configs.store import is_plaintext_entry, plaintext_of
-from vault.crypto.cipher import KeyRing
-from vault.operations._files import ConfigFile
+from vault.crypto.ring import KeyRing
+from vault.operations.files import ConfigFile
 from vault.operations.workspace import Options, aliases, check_encryption_key, seal, session
 from vault.secret import Secret
 

@@ -18,11 +18,11 @@ from vault.configs.store import (
     INLINE_STORE_FORMATS,
     REFERENCE,
     is_plaintext_entry,
-    wso2_reads,
 )
-from vault.crypto.cipher import KeyRing, envelope_alias, envelope_kind, envelope_thumbprint
+from vault.crypto.envelopes import envelope_alias, envelope_kind, envelope_thumbprint
+from vault.crypto.ring import KeyRing
 from vault.errors import VaultError
-from vault.operations._files import ConfigFile
+from vault.operations.files import ConfigFile
 from vault.operations.workspace import (
     Options,
     Workspace,
@@ -32,6 +32,7 @@ from vault.operations.workspace import (
     plain_transformation,
     plaintext_candidates,
 )
+from vault.wso2.layout import wso2_reads
 
 log = logging.getLogger("vault.operations")
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vault.configs.sensitive import Plaintext, SensitiveKeys, dotted, make_alias
-from vault.crypto.cipher import KeyRing
+from vault.crypto.ring import KeyRing
 from vault.errors import UsageError
 from vault.operations.workspace import (
     Options,

@@ -21,10 +21,12 @@ from typing import Any, Literal
 
 from vault import atomic
 from vault.configs.formats import Scalar
-from vault.configs.store import REFERENCE, is_plaintext_entry, wso2_reads
-from vault.crypto.cipher import PKCS1, KeyRing, Opened, envelope_kind
+from vault.configs.store import REFERENCE, is_plaintext_entry
+from vault.crypto.envelopes import Opened, envelope_kind
+from vault.crypto.ring import KeyRing
+from vault.crypto.transformations import PKCS1
 from vault.errors import InputError, KeyTroubleError, VaultError
-from vault.operations._files import ConfigFile, check_unchanged, locked, prepare
+from vault.operations.files import ConfigFile, check_unchanged, locked, prepare
 from vault.operations.workspace import (
     Options,
     Workspace,
@@ -33,6 +35,7 @@ from vault.operations.workspace import (
     session,
     store_candidates,
 )
+from vault.wso2.layout import wso2_reads
 
 log = logging.getLogger("vault.operations")
 

@@ -24,20 +24,15 @@ from vault.configs.store import (
     REFERENCE,
     checked_transformation,
     config_format,
-    configured_transformation,
     is_plaintext_entry,
     read_toml,
     store_file_for,
-    wso2_reads,
 )
-from vault.crypto.cipher import (
-    DEFAULT_TRANSFORMATION,
-    KeyRing,
-    envelope_kind,
-    envelope_thumbprint,
-)
+from vault.crypto.envelopes import envelope_kind, envelope_thumbprint
+from vault.crypto.ring import KeyRing
+from vault.crypto.transformations import DEFAULT_TRANSFORMATION
 from vault.errors import InputError, KeyTroubleError, VaultError
-from vault.operations._files import (
+from vault.operations.files import (
     ConfigFile,
     check_writable,
     locked,
@@ -46,6 +41,8 @@ from vault.operations._files import (
     write_all,
 )
 from vault.secret import Secret
+from vault.wso2.layout import wso2_reads
+from vault.wso2.secret_conf import configured_transformation
 
 log = logging.getLogger("vault.operations")
 
@@ -77,7 +74,7 @@ class Options:
     secrets: Path | None = None
     format: EnvelopeChoice | None = None
     """None: bound where WSO2 never reads the store, self-contained where it may
-    (see :func:`vault.configs.store.wso2_reads`)."""
+    (see :func:`vault.wso2.layout.wso2_reads`)."""
     transformation: str = DEFAULT_TRANSFORMATION
     read_transformation: str | None = None
     """How plain ciphertexts (which name none) were made; None: as the store's config

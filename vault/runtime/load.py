@@ -9,7 +9,7 @@ from typing import Any
 
 from vault.configs.readers import read_config
 from vault.configs.store import checked_transformation
-from vault.crypto.cipher import KeyRing
+from vault.crypto.ring import KeyRing
 from vault.errors import UsageError
 from vault.keys.passwords import PasswordOptions
 from vault.runtime.resolver import PASSWORD_VARIABLES, LazySecrets, Resolver

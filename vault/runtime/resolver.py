@@ -22,8 +22,9 @@ from typing import Any
 from vault import _log
 from vault.configs.readers import StoreEntry, XmlSource
 from vault.configs.store import REFERENCE, is_plaintext_entry
-from vault.crypto.cipher import KeyRing, envelope_kind
-from vault.errors import InputError, KeyTroubleError, VaultError
+from vault.crypto.envelopes import envelope_kind
+from vault.crypto.ring import KeyRing
+from vault.errors import InputError, ResolveError, VaultError
 from vault.keys.passwords import ENV_KEY, ENV_STORE
 from vault.secret import Secret
 
@@ -32,10 +33,6 @@ _ANY = re.compile(r"\$(secret|env)\{([^}]*)\}")
 PASSWORD_VARIABLES = frozenset({ENV_STORE, ENV_KEY})
 #: How many aliases of aliases one reference may pass through.
 MAX_ALIAS_CHAIN = 32
-
-
-class ResolveError(KeyTroubleError):
-    """A reference could not be resolved; ``alias`` and ``path`` say which and where."""
 
 
 class Resolver:
@@ -205,7 +202,8 @@ class Resolver:
         its attributes valued ``password``, else as its text); escaped, every other byte kept.
         """
         from vault.configs.formats import Edit, apply_edits
-        from vault.configs.formats.xml import ALIASED_VALUE, escape_attribute, parse
+        from vault.configs.formats.xml import escape_attribute, parse
+        from vault.wso2.svns import secret_mark
 
         document = parse(source.text, source.path)
         edits = [
@@ -214,22 +212,21 @@ class Resolver:
             if "$" in scalar.value
         ]
         for element in document.root.iter():
-            alias = element.secret_alias
-            if alias is None:
+            mark = secret_mark(element)
+            if mark is None:
                 continue
-            value = self.secret(alias).reveal()
-            marked = [a for a in element.attributes if a.value == ALIASED_VALUE]
-            for attribute in marked:
+            value = self.secret(mark.alias).reveal()
+            for attribute in mark.placeholders:
                 quote = attribute.quote
                 token = quote + escape_attribute(value, quote) + quote
                 edits.append(Edit(attribute.start, attribute.end, token))
-            if not marked:
+            if not mark.placeholders:
                 if not element.is_leaf:
                     raise ResolveError(
-                        f"svns:secretAlias '{alias}' marks <{element.name}>, which has child "
-                        "elements",
+                        f"svns:secretAlias '{mark.alias}' marks <{element.name}>, which has "
+                        "child elements",
                         path=source.path,
-                        alias=alias,
+                        alias=mark.alias,
                     )
                 edits.append(document.set_text(element, value))
         return apply_edits(source.text, edits)
@@ -278,13 +275,15 @@ def references_in(data: Any) -> list[str]:
                 walk(item)
         elif isinstance(value, XmlSource):
             from vault.configs.formats.xml import parse
+            from vault.wso2.svns import secret_mark
 
             document = parse(value.text, value.path)
             for scalar in document.scalars():
                 walk(scalar.value)
             for element in document.root.iter():
-                if element.secret_alias is not None:
-                    found.setdefault(element.secret_alias)
+                mark = secret_mark(element)
+                if mark is not None:
+                    found.setdefault(mark.alias)
 
     walk(data)
     return list(found)
@@ -302,7 +301,6 @@ __all__ = [
     "MAX_ALIAS_CHAIN",
     "PASSWORD_VARIABLES",
     "LazySecrets",
-    "ResolveError",
     "Resolver",
     "references_in",
 ]

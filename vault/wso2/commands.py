@@ -17,7 +17,8 @@ import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from vault.crypto.cipher import PKCS1, KeyRing
+from vault.crypto.ring import KeyRing
+from vault.crypto.transformations import PKCS1
 from vault.errors import AliasError, UsageError
 from vault.keys.passwords import PasswordOptions
 from vault.keys.ring import open_encryption_key
@@ -81,7 +82,7 @@ def write_options(
     """How a product home's new ciphertexts are written, and the transformation asked for
     (None: none was): the bare RSA block (``plain``) in PKCS#1 v1.5, as the product's
     cipher tool writes, unless asked otherwise."""
-    from vault.crypto.cipher import canonical_transformation
+    from vault.crypto.transformations import canonical_transformation
 
     given = canonical_transformation(transformation) if transformation is not None else None
     return Options(None, format or "plain", given or PKCS1, new_key=new_key), given
@@ -110,7 +111,7 @@ def configure(
 
 def store_with(home: ProductHome, alias: str) -> Path:
     """The home's secret store that holds ``alias``."""
-    from vault.operations._files import read_config
+    from vault.operations.files import read_config
     from vault.operations.workspace import aliases
 
     known: list[str] = []

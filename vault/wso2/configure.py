@@ -28,11 +28,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vault.configs.formats import Edit, parse
-from vault.configs.formats.xml import ALIASED_VALUE, SECRET_ALIAS, SVNS_NAMESPACE, XmlDocument
+from vault.configs.formats.xml import XmlDocument
 from vault.configs.store import is_plaintext_entry
-from vault.crypto.cipher import PKCS1, KeyRing, canonical_transformation, envelope_kind
+from vault.crypto.envelopes import envelope_kind
+from vault.crypto.ring import KeyRing
+from vault.crypto.transformations import PKCS1, canonical_transformation
 from vault.errors import InputError, UsageError, VaultError
-from vault.operations._files import (
+from vault.operations.configure import encrypt_entries
+from vault.operations.files import (
     ConfigFile,
     check_writable,
     locked,
@@ -40,9 +43,10 @@ from vault.operations._files import (
     write,
     write_all,
 )
-from vault.operations.configure import encrypt_entries
 from vault.operations.workspace import Options, Workspace, aliases, session
-from vault.wso2.home import ProductHome, Target, secret_conf_entries
+from vault.wso2.home import ProductHome, Target
+from vault.wso2.secret_conf import secret_conf_entries
+from vault.wso2.svns import ALIASED_VALUE, SECRET_ALIAS, SVNS_DECLARATION, SVNS_NAMESPACE
 
 log = logging.getLogger("vault.wso2.configure")
 
@@ -227,7 +231,7 @@ def _mark_roots(configs: list[ConfigFile]) -> None:
         if not config.edits:
             continue
         document = _document(config)
-        edit = document.set_attribute(document.root, "xmlns:svns", SVNS_NAMESPACE)
+        edit = document.set_attribute(document.root, SVNS_DECLARATION, SVNS_NAMESPACE)
         if edit is not None:
             config.edits.append(edit)
 

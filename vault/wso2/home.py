@@ -22,20 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from vault.configs.store import ALGORITHM_KEY, read_text, secret_conf, secret_conf_algorithm
+from vault.configs.store import keystore_table, read_text, read_toml
 from vault.errors import InputError
+from vault.wso2.layout import CONF, KEYSTORES, SECRET_REPOSITORY, SECURITY
+from vault.wso2.secret_conf import SECRET_CONF_NAME, read_secret_conf, secret_conf_algorithm
 
-__all__ = [
-    "SECRET_CONF_KEYS",
-    "ProductHome",
-    "Target",
-    "detect_home",
-    "secret_conf_entries",
-]
+__all__ = ["ProductHome", "Target", "detect_home"]
 
-CONF = Path("repository", "conf")
-SECURITY = CONF / "security"
-KEYSTORES = Path("repository", "resources", "security")
 CARBON_HOME = "${carbon.home}"
 
 
@@ -48,22 +41,6 @@ class KeystoreSpec(NamedTuple):
 
 
 DEFAULT_KEYSTORE = KeystoreSpec("wso2carbon.jks", "JKS", "wso2carbon")
-SECRET_CONF_KEYS = (
-    "secVault.enabled",
-    "carbon.secretProvider",
-    "secretRepositories",
-    "secretRepositories.file.provider",
-    "secretRepositories.file.location",
-    "keystore.identity.location",
-    "keystore.identity.type",
-    "keystore.identity.alias",
-    "keystore.identity.store.password",
-    "keystore.identity.store.secretProvider",
-    "keystore.identity.key.password",
-    "keystore.identity.key.secretProvider",
-    ALGORITHM_KEY,
-)
-_DEFAULT_HANDLER = "org.wso2.carbon.securevault.DefaultSecretCallbackHandler"
 
 
 @dataclass(frozen=True)
@@ -112,11 +89,11 @@ class ProductHome:
 
     @property
     def cipher_text_properties(self) -> Path:
-        return self.root / SECURITY / "cipher-text.properties"
+        return self.root / SECRET_REPOSITORY
 
     @property
     def secret_conf_properties(self) -> Path:
-        return self.root / SECURITY / "secret-conf.properties"
+        return self.root / SECURITY / SECRET_CONF_NAME
 
     def stores(self) -> list[Path]:
         """The secret stores of the home that exist: deployment.toml, cipher-text.properties."""
@@ -165,7 +142,7 @@ class ProductHome:
         that exists. A relative location is relative to the product home (WSO2's own
         examples write ``repository/resources/security/wso2carbon.jks``); a missing
         alias is the configured one's."""
-        values = secret_conf(self.secret_conf_properties)
+        values = read_secret_conf(self.secret_conf_properties)
         location = values.get("keystore.identity.location", "").replace(CARBON_HOME, str(self.root))
         if not location:
             return None
@@ -188,21 +165,26 @@ class ProductHome:
         return KeystoreSpec(str(path), spec.storetype, spec.alias)
 
     def _toml_keystore(self) -> KeystoreSpec:
-        from vault.configs.store import read_toml
+        table = keystore_table(read_toml(self.deployment_toml))
+        if table is None:
+            return self._located(DEFAULT_KEYSTORE)
+        if os.pathsep in table.file_name:
+            raise InputError(
+                f"[keystore.{table.name}] file_name names several keystores ({os.pathsep!r}); "
+                "a product home names one keystore file (a list is for --keystore and "
+                "$CIPHERTOOL_KEYSTORE)",
+                path=self.deployment_toml,
+                line=self._toml_line(("keystore", table.name, "file_name")),
+            )
+        alias = table.alias if table.alias is not None else DEFAULT_KEYSTORE.alias
+        return self._located(KeystoreSpec(table.file_name, table.type, alias))
 
-        tables = read_toml(self.deployment_toml).get("keystore")
-        for name in ("internal", "primary"):
-            table = tables.get(name) if isinstance(tables, dict) else None
-            if isinstance(table, dict) and isinstance(table.get("file_name"), str):
-                kind, alias = table.get("type"), table.get("alias")
-                return self._located(
-                    KeystoreSpec(
-                        table["file_name"],
-                        kind if isinstance(kind, str) else None,
-                        alias if isinstance(alias, str) else DEFAULT_KEYSTORE.alias,
-                    )
-                )
-        return self._located(DEFAULT_KEYSTORE)
+    def _toml_line(self, wanted: tuple[str, ...]) -> int | None:
+        """The line of a key of deployment.toml (read again: only errors need it)."""
+        from vault.configs.formats import parse
+
+        document = parse(read_text(self.deployment_toml), "toml", self.deployment_toml)
+        return next((s.line for s in document.scalars() if s.path == wanted), None)
 
     def _carbon_xml_keystore(self) -> KeystoreSpec:
         from vault.configs.formats.xml import parse
@@ -216,6 +198,12 @@ class ProductHome:
                 kind = select(f"{base}/Type", root)
                 alias = select(f"{base}/KeyAlias", root)
                 path = location[0].text.strip().replace(CARBON_HOME, str(self.root))
+                if os.pathsep in path:
+                    raise InputError(
+                        f"{base}/Location names several keystores ({os.pathsep!r}); a product "
+                        "home names one keystore file",
+                        path=self.carbon_xml,
+                    )
                 return KeystoreSpec(
                     str(Path(path) if Path(path).is_absolute() else self.root / path),
                     kind[0].text.strip() if kind else None,
@@ -264,30 +252,6 @@ class ProductHome:
     def recorded_transformation(self) -> str | None:
         """``secretRepositories.file.algorithm`` of secret-conf.properties, if set."""
         return secret_conf_algorithm(self.secret_conf_properties)
-
-
-def secret_conf_entries(
-    keystore: str | os.PathLike[str], kind: str, alias: str, transformation: str | None
-) -> list[tuple[str, str]]:
-    """What ``-Dconfigure`` writes to secret-conf.properties, in order."""
-    values = [
-        "true",
-        "org.wso2.securevault.secret.handler.SecretManagerSecretCallbackHandler",
-        "file",
-        "org.wso2.securevault.secret.repository.FileBaseSecretRepositoryProvider",
-        str(SECURITY / "cipher-text.properties"),
-        str(Path(keystore).absolute()),
-        kind,
-        alias,
-        "identity.store.password",
-        _DEFAULT_HANDLER,
-        "identity.key.password",
-        _DEFAULT_HANDLER,
-    ]
-    entries = list(zip(SECRET_CONF_KEYS, values, strict=False))
-    if transformation is not None:
-        entries.append((ALGORITHM_KEY, transformation))
-    return entries
 
 
 def detect_home(folder: str | os.PathLike[str]) -> ProductHome | None:

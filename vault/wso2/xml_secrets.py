@@ -22,10 +22,12 @@ from vault.configs.formats import parse
 from vault.configs.formats.xml import Element, XmlDocument
 from vault.configs.sensitive import SensitiveKeys, dotted, make_alias
 from vault.configs.store import read_text
-from vault.operations._files import read_config
+from vault.operations.files import read_config
 from vault.operations.inspect import Finding
 from vault.operations.workspace import aliases
-from vault.wso2.home import CONF, ProductHome, Target
+from vault.wso2.home import ProductHome, Target
+from vault.wso2.layout import CONF
+from vault.wso2.svns import secret_mark
 from vault.wso2.xpath import compile_xpath, xpath_of
 
 __all__ = ["XmlSecret", "check_xml", "xml_files", "xml_references"]
@@ -133,9 +135,8 @@ def check_xml(home: ProductHome, sensitive: SensitiveKeys) -> list[Finding]:
             findings.append(
                 Finding(str(path), secret.line, "plaintext-secret", message, key=secret.key)
             )
-        for element, line in _marks(document):
-            alias = element.secret_alias
-            if alias is not None and alias not in known:
+        for alias, line in _marks(document):
+            if alias not in known:
                 findings.append(
                     Finding(
                         str(path),
@@ -183,18 +184,18 @@ def _chain(element: Element) -> list[Element]:
     return chain[::-1]
 
 
-def _marks(document: XmlDocument) -> Iterator[tuple[Element, int]]:
+def _marks(document: XmlDocument) -> Iterator[tuple[str, int]]:
+    """The alias and line of every element marked ``svns:secretAlias``."""
     for element in document.root.iter():
-        if element.secret_alias is not None:
-            yield element, document.line_of(element.start)
+        mark = secret_mark(element)
+        if mark is not None:
+            yield mark.alias, document.line_of(element.start)
 
 
 def xml_references(home: ProductHome) -> dict[str, list[str]]:
     """alias -> ``file:line`` of every element of the home's XML marked with it."""
     found: dict[str, list[str]] = {}
     for path in xml_files(home):
-        for element, line in _marks(_read(path)):
-            alias = element.secret_alias
-            if alias is not None:
-                found.setdefault(alias, []).append(f"{path}:{line}")
+        for alias, line in _marks(_read(path)):
+            found.setdefault(alias, []).append(f"{path}:{line}")
     return found

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from vault.configs.formats.xml import Element
-from vault.errors import InputError
+from vault.errors import XPathError
 
 _STEP = re.compile(r"(\*|[^\s/\[\]@=()'\"]+)")
 _PREDICATE = re.compile(
@@ -35,10 +35,6 @@ class _Step:
     descendant: bool
     name: str
     predicates: tuple[Test | int, ...]
-
-
-class XPathError(InputError):
-    """An XPath outside the supported subset, or malformed."""
 
 
 def _unquote(literal: str) -> str:

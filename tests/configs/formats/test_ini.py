@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from tests.configs.formats.contract import NEW_VALUES, FormatContract
 from vault.configs.formats import ParseError, apply_edits, parse
+from vault.errors import EXIT_BAD_INPUT, InputError, UnwritableValueError
 
 APP = r"""; app.ini: deployment settings
 [DEFAULT]
@@ -235,3 +236,29 @@ def test_parse_errors_never_show_the_line() -> None:
     with pytest.raises(ParseError) as caught:
         parse("[s]\nx = 1\nhunter2\n", "ini")
     assert "hunter2" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("two\nlines", "an INI value cannot hold a line break"),
+        ("cr\rhere", "an INI value cannot hold a line break"),
+        (" lead", "an INI value cannot start or end with whitespace"),
+        ("trail\t", "an INI value cannot start or end with whitespace"),
+    ],
+)
+def test_a_value_ini_cannot_hold_is_an_input_error_naming_file_and_line(
+    value: str, message: str
+) -> None:
+    """Not a bare ValueError (which the command line calls an internal error): an
+    InputError (exit 2) naming file and line, and never the value."""
+    doc = parse(CRLF, "ini", "conf/app.ini")
+    scalar = doc.scalars()[1]  # next = (line 3)
+    with pytest.raises(UnwritableValueError) as raised:
+        doc.replace(scalar, value)
+    error = raised.value
+    assert isinstance(error, InputError)
+    assert isinstance(error, ValueError)  # what it was before it had a class
+    assert error.exit_code == EXIT_BAD_INPUT
+    assert (error.path, error.line, error.message) == ("conf/app.ini", 3, message)
+    assert str(error) == f"conf/app.ini:3: {message}"

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from tests.configs.formats.contract import FormatContract
 from vault.configs.formats import ParseError, apply_edits, parse
-from vault.errors import InputError
+from vault.errors import EXIT_BAD_INPUT, InputError, UnwritableValueError
 
 PACKAGE = r"""{
   "name": "@acme/billing-service",
@@ -267,3 +267,20 @@ def test_too_deep_and_bom_are_parse_errors() -> None:
     with pytest.raises(ParseError, match="Unexpected UTF-8 BOM") as caught:
         parse('\ufeff{"a": 1}', "json")
     assert (caught.value.line, caught.value.column) == (1, 1)
+
+
+def test_a_value_json_cannot_hold_is_an_input_error_naming_file_and_line() -> None:
+    """Adjacent lone surrogates: json.loads would read them back as one character. Not a
+    bare ValueError (an internal error, to the command line): an InputError (exit 2)
+    naming file and line, and never the value."""
+    doc = parse('{\n  "a": "x",\n  "b": "y"\n}\n', "json", "conf/app.json")
+    scalar = next(s for s in doc.scalars() if s.path == ("b",))
+    with pytest.raises(UnwritableValueError) as raised:
+        doc.replace(scalar, "\ud83d\ude00")
+    error = raised.value
+    assert isinstance(error, InputError)
+    assert isinstance(error, ValueError)  # what it was before it had a class
+    assert error.exit_code == EXIT_BAD_INPUT
+    message = "a JSON string cannot hold this value (adjacent lone surrogates)"
+    assert (error.path, error.line, error.message) == ("conf/app.json", 3, message)
+    assert str(error) == f"conf/app.json:3: {message}"

@@ -9,7 +9,8 @@ import pytest
 from tests.configs.formats.contract import NEW_VALUES, untouched_equal
 from vault.configs.formats import ParseError, apply_edits, parse
 from vault.configs.formats.xml import XmlDocument
-from vault.wso2.xpath import XPathError, compile_xpath
+from vault.errors import XPathError
+from vault.wso2.xpath import compile_xpath
 
 CARBON = """<?xml version="1.0" encoding="ISO-8859-1"?>
 <!-- WSO2 Carbon -->

@@ -26,7 +26,7 @@ from vault.cli.options import KeyOptions, WriteOptions, read_options
 from vault.errors import UsageError
 
 if TYPE_CHECKING:
-    from vault.crypto.cipher import KeyRing
+    from vault.crypto.ring import KeyRing
     from vault.keys.spec import KeystoreSpec
     from vault.operations.workspace import Options
 

@@ -53,7 +53,8 @@ def encrypt(cert_file: str | None, fmt: str, transformation: str, key: KeyOption
       printf %s 's3cret' | ciphertool encrypt --keystore wso2carbon.jks
       ciphertool encrypt --cert server.pem --format plain < value.txt
     """
-    from vault.crypto.cipher import KeyEntry, KeyRing, canonical_transformation
+    from vault.crypto.ring import KeyEntry, KeyRing
+    from vault.crypto.transformations import canonical_transformation
     from vault.keys.ring import open_key_ring
 
     canonical_transformation(transformation)

@@ -1,7 +1,8 @@
 """Config format adapters: find scalar values with their spans, replace them in place.
 
-``parse(text, format_name)`` gives a :class:`Document`; ``detect_format(path)``
-names the format of a file from its name.
+``parse(text, format_name)`` gives a :class:`Document`. Which format a file is comes
+from :func:`vault.configs.store.detect_format` (the runtime path's, which loads no
+adapter); this package does not import the store, whose rules some adapters use.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from vault.configs.formats._base import (
     Scalar,
     apply_edits,
 )
-from vault.configs.store import detect_format as detect_format
 from vault.errors import UsageError
 
 __all__ = [
@@ -31,7 +31,6 @@ __all__ = [
     "ParseError",
     "Scalar",
     "apply_edits",
-    "detect_format",
     "gc_paused",
     "parse",
 ]

@@ -15,32 +15,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from vault.errors import InputError
+from vault.errors import ParseError as ParseError
 
 PathPart = str | int
 KeyPath = tuple[PathPart, ...]
-
-
-class ParseError(InputError):
-    """A config file does not parse; names file, line and column."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        path: str | os.PathLike[str] | None = None,
-        line: int | None = None,
-        column: int | None = None,
-    ) -> None:
-        where = f"line {line}" if line is not None else ""
-        if column is not None and line is not None:
-            where += f", column {column}"
-        super().__init__(f"{where}: {message}" if where else message, path=path, line=line)
-        self.column = column
-
-    def __str__(self) -> str:
-        # The message already says "line L, column C".
-        return f"{self.path}: {self.message}" if self.path is not None else self.message
 
 
 @dataclass(frozen=True, slots=True)

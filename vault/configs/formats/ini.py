@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from vault.configs.formats._base import Document, KeyPath, ParseError, Scalar
+from vault.errors import UnwritableValueError
 
 _SECTION = configparser.ConfigParser.SECTCRE
 _OPTION = configparser.ConfigParser.OPTCRE
@@ -145,9 +146,15 @@ class IniDocument(Document):
         """The value as is: INI has no quoting, so a value that configparser would
         change on reading (a line break, whitespace at either end) is refused."""
         if "\n" in new_value or "\r" in new_value:
-            raise ValueError("an INI value cannot hold a line break")
+            raise UnwritableValueError(
+                "an INI value cannot hold a line break", path=self.path, line=scalar.line
+            )
         if new_value != new_value.strip():
-            raise ValueError("an INI value cannot start or end with whitespace")
+            raise UnwritableValueError(
+                "an INI value cannot start or end with whitespace",
+                path=self.path,
+                line=scalar.line,
+            )
         return new_value
 
 

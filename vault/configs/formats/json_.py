@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from vault.configs.formats._base import Document, Edit, KeyPath, ParseError, PathPart, Scalar
 from vault.configs.store import own_schema
-from vault.errors import InputError
+from vault.errors import InputError, UnwritableValueError
 
 _WS = re.compile(r"[ \t\n\r]*")
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
@@ -65,14 +65,25 @@ def _decode(token: str) -> str:
     return value
 
 
-def _literal(value: str, ascii_only: bool = False) -> str:
-    """A JSON string literal that ``json.loads`` reads back as ``value``."""
+def _literal(
+    value: str,
+    ascii_only: bool = False,
+    *,
+    path: str | os.PathLike[str] | None = None,
+    line: int | None = None,
+) -> str:
+    """A JSON string literal that ``json.loads`` reads back as ``value``; ``path`` and
+    ``line``: where it goes, for the error when no literal can."""
     token = json.dumps(value, ensure_ascii=ascii_only)
     if not ascii_only and _SURROGATE.search(token):
         # Lone surrogates cannot be written as UTF-8; only an escape holds them.
         token = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", token)
         if json.loads(token) != value:
-            raise ValueError("a JSON string cannot hold this value (adjacent lone surrogates)")
+            raise UnwritableValueError(
+                "a JSON string cannot hold this value (adjacent lone surrogates)",
+                path=path,
+                line=line,
+            )
     return token
 
 
@@ -234,7 +245,7 @@ class JsonDocument(Document):
         original string already spelled non-ASCII that way (``ensure_ascii`` output)."""
         token = self.text[scalar.start : scalar.end]
         ascii_only = scalar.is_string and "\\" in token and _escapes_non_ascii(token)
-        return _literal(new_value, ascii_only)
+        return _literal(new_value, ascii_only, path=self.path, line=scalar.line)
 
     # -- the store ---------------------------------------------------------------
 
@@ -253,7 +264,7 @@ class JsonDocument(Document):
             raise InputError(
                 "the top level is not an object; cannot add a secrets member", path=self.path
             )
-        pairs = [(f'"{alias}"', _literal(value)) for alias, value in entries]
+        pairs = [(f'"{alias}"', _literal(value, path=self.path)) for alias, value in entries]
         outer = self._layout(top)
         if not top.members:
             store_body = self._body(pairs, outer, outer.indent)

@@ -12,8 +12,8 @@ namespace on the root does not change them.
 Scalars are attribute values (path: the element names from the root, then
 ``@name``; namespace declarations excluded) and the text of leaf elements (no
 child elements, no comments or processing instructions inside). An element marked with WSO2's
-``svns:secretAlias`` holds a reference, not a value: its text and any
-attribute whose value is ``password`` are not scalars.
+``svns:secretAlias`` holds a reference, not a value: its placeholders (see
+:func:`vault.wso2.svns.secret_mark`) are not scalars.
 
 Replacing a scalar keeps its quoting; text and attribute values are escaped
 so that an XML parser reads back exactly the new value (``&amp;``, ``&lt;``,
@@ -30,16 +30,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from vault.configs.formats._base import Document, Edit, KeyPath, ParseError, Scalar
+from vault.wso2.svns import is_marker, secret_mark
 
 MAX_DEPTH = 256
 """Deeper element nesting is refused (the tree is walked recursively; no config nests
 anywhere near this)."""
-
-SVNS_PREFIX = "svns"
-SVNS_NAMESPACE = "http://org.wso2.securevault/configuration"
-SECRET_ALIAS = "svns:secretAlias"
-ALIASED_VALUE = "password"
-"""What WSO2's cipher tool writes in place of a value it moved to the secret store."""
 
 _SPACE = "[ \t\r\n]"
 _NAME = re.compile(r"<([^ \t\r\n/>]+)")
@@ -110,15 +105,10 @@ class Element:
         for child in self.children:
             yield from child.iter()
 
-    @property
-    def secret_alias(self) -> str | None:
-        found = self.attribute(SECRET_ALIAS)
-        return found.value if found is not None else None
-
 
 def _markup(name: str) -> bool:
     """Namespace declarations and the secret-alias marker are markup, not values."""
-    return name == "xmlns" or name.startswith("xmlns:") or name.endswith(":secretAlias")
+    return name == "xmlns" or name.startswith("xmlns:") or is_marker(name)
 
 
 def escape_text(value: str) -> str:
@@ -282,12 +272,13 @@ class XmlDocument(Document):
         scalars: list[Scalar] = []
         for element in self.root.iter():
             path = element.path()
-            aliased = element.secret_alias is not None
+            mark = secret_mark(element)
+            placeholders = mark.placeholders if mark is not None else ()
             for attr in element.attributes:
-                if _markup(attr.name) or (aliased and attr.value == ALIASED_VALUE):
+                if _markup(attr.name) or any(attr is p for p in placeholders):
                     continue
                 scalars.append(self._scalar((*path, f"@{attr.name}"), attr.value, attr, attr.quote))
-            if element.is_leaf and not element.other_content and not aliased:
+            if element.is_leaf and not element.other_content and mark is None:
                 style = "empty" if element.empty else "text"
                 span = Attribute("", "", element.content_start, element.content_end, "")
                 scalars.append(self._scalar(path, element.text, span, style))

@@ -10,9 +10,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from vault import atomic
-from vault.configs.formats import Document, Edit, apply_edits, detect_format, parse
+from vault.configs.formats import Document, Edit, apply_edits, parse
 from vault.configs.readers import read_text_as_runtime
-from vault.configs.store import read_config_bytes, store_file_for
+from vault.configs.store import detect_format, read_config_bytes, store_file_for
 from vault.errors import InputError
 
 log = logging.getLogger("vault.operations")

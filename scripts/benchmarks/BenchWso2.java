@@ -1,4 +1,4 @@
-// The WSO2 peer of scripts/bench.py: what WSO2's Secure Vault does at server start-up.
+// The WSO2 peer of scripts/bench: what WSO2's Secure Vault does at server start-up.
 // JVM start, KeyStore.load, getKey, one Cipher initialised for decryption, then one
 // doFinal per secret (WSO2's BaseCipher). The store password comes from
 // $BENCH_STOREPASS; BLOCKS holds one Base64 RSA block a line.

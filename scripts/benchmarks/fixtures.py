@@ -1,4 +1,4 @@
-"""Inputs for scripts/bench.py: keystores of every kind, and configs of every format.
+"""Inputs for scripts/bench: keystores of every kind, and configs of every format.
 
 Every config of N secrets has N services, each with a host, a port and a password.
 The password is a ``$secret{sI}`` reference whose store entry is ``[plaintext]``
@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal
@@ -18,7 +19,7 @@ from typing import Literal
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from vault.crypto.cipher import KeyEntry, KeyRing
+from vault.crypto.ring import KeyEntry, KeyRing
 from vault.keystores import load_keystore
 from vault.keystores._model import StoreKind
 from vault.keystores.create import _serialise, create_keystore, parse_dname, self_signed
@@ -108,6 +109,45 @@ def pkcs8_der(ring: KeyRing) -> bytes:
 
 def have_keytool() -> bool:
     return shutil.which("keytool") is not None
+
+
+def java_ciphertexts(
+    keystore: Path, storetype: str, plaintexts: Sequence[str], classes: Path
+) -> dict[str, str]:
+    """Each plaintext encrypted by Java's javax.crypto.Cipher (tests/java/Interop.java,
+    compiled into ``classes`` when missing or older than its source) with the public key
+    of ALIAS, OAEP-SHA1, in WSO2's self-contained envelope (Gson's \\u003d escapes):
+    what WSO2's cipher tool writes. Needs java and javac."""
+    root = Path(__file__).resolve().parents[2]
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    from tests.javainterop import SOURCE, Java, b64, compile_interop, request
+
+    compiled = classes / "Interop.class"
+    if not compiled.exists() or compiled.stat().st_mtime < SOURCE.stat().st_mtime:
+        classes.mkdir(parents=True, exist_ok=True)
+        compile_interop(classes)
+    transformation = "RSA/ECB/OAEPwithSHA1andMGF1Padding"
+    requests = [
+        request(
+            "encrypt",
+            keystore,
+            storetype,
+            PASSWORD,
+            ALIAS,
+            transformation,
+            "self-contained",
+            b64(p),
+        )
+        for p in plaintexts
+    ]
+    answers = Java(classes).batch(requests)
+    made = {}
+    for plaintext, (status, result) in zip(plaintexts, answers, strict=True):
+        if status != "ok":
+            raise RuntimeError(f"Java could not encrypt: {result[:200]}")
+        made[plaintext] = result
+    return made
 
 
 # -- configs ------------------------------------------------------------------------

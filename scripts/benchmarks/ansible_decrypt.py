@@ -1,6 +1,6 @@
-"""The Ansible Vault peer's decrypt side (run by scripts/bench.py in Ansible's own venv).
+"""The Ansible Vault peer's decrypt side (run by scripts/bench in Ansible's own venv).
 
-    python scripts/bench_ansible.py PASSWORD_FILE ENCRYPTED_YAML
+    python scripts/benchmarks/ansible_decrypt.py PASSWORD_FILE ENCRYPTED_YAML
 
 ENCRYPTED_YAML is what ``ansible-vault encrypt_string`` printed for N values; each
 ``!vault |`` value is decrypted with ``VaultLib``, as Ansible does when it reads
@@ -20,7 +20,7 @@ BLOCK = re.compile(r"!vault \|\n((?:[ \t]+\S.*(?:\n|$))+)")
 
 def main(password_file: str, encrypted: str) -> dict[str, float | int]:
     start = time.perf_counter()
-    from ansible.parsing.vault import VaultLib, VaultSecret
+    from ansible.parsing.vault import VaultLib, VaultSecret  # type: ignore[import-not-found]
 
     imported = time.perf_counter()
     with open(password_file, "rb") as handle:

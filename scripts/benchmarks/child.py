@@ -1,6 +1,6 @@
-"""One measured case in a process of its own, for its peak memory (run by scripts/bench.py).
+"""One measured case in a process of its own, for its peak memory (run by scripts/bench).
 
-    python scripts/bench_child.py CASE ARGS...
+    python scripts/benchmarks/child.py CASE ARGS...
 
 Prints one line of JSON: ``seconds`` and ``cpu`` (wall and CPU seconds of the
 operation alone, imports and keystore load excluded), ``rss_before_kb`` (the RSS

@@ -1,0 +1,1 @@
+"""The benchmarks of ``./scripts/bench``: one module per section (see ``__main__``)."""
