@@ -12,6 +12,10 @@ import os
 EXIT_PROBLEMS = 1
 EXIT_BAD_INPUT = 2
 EXIT_KEY_TROUBLE = 3
+EXIT_INTERNAL = 70
+"""An unexpected error (sysexits' EX_SOFTWARE): a bug to report."""
+EXIT_INTERRUPTED = 130
+"""Interrupted (Ctrl-C): 128 + SIGINT, as a shell says it."""
 
 
 class VaultError(Exception):

@@ -3,7 +3,8 @@ and the fast parser of :mod:`vault.cli.fast` are both built from these tables.
 
 No click here: the fast path (``resolve`` and ``exec`` at every service start) reads
 the tables without importing it. Adding an option to a command is one entry in its
-table; the body reads it by its ``dest`` from :class:`Given`.
+table; the body reads it from the typed option objects below (:class:`RuntimeOptions`,
+:class:`KeyOptions`), which both paths build with the same functions.
 
 The grammar the fast parser takes, the subset of click's that a script writes:
 ``--name value``, ``--name=value``, ``-k value``, flags, options anywhere before
@@ -17,7 +18,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+from vault.keys.passwords import PasswordOptions
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from vault.keys.spec import KeystoreSpec
+    from vault.operations.workspace import EnvelopeChoice, Options
 
 
 class Option(NamedTuple):
@@ -159,21 +168,131 @@ EXEC = (ENV_PREFIX, *_RUNTIME)
 RUNTIME_COMMANDS: Mapping[str, Sequence[Option]] = {"resolve": RESOLVE, "exec": EXEC}
 
 
-class Given:
-    """The values of one command line's options, by ``dest`` (defaults filled in)."""
+class KeystoreOptions(NamedTuple):
+    """``--keystore``, ``--storetype``, ``--alias`` (None: not given; the environment or
+    the config may still name them, see :func:`vault.keys.spec.keystore_spec`)."""
 
-    def __init__(self, values: Mapping[str, object]) -> None:
-        self._values = dict(values)
+    keystore: str | None = None
+    storetype: str | None = None
+    alias: str | None = None
 
-    def text(self, dest: str) -> str | None:
-        value = self._values.get(dest)
-        return value if isinstance(value, str) else None
+    def spec(
+        self, config: str | os.PathLike[str] | None = None, *, password_home: str | None = None
+    ) -> KeystoreSpec:
+        """The keystore these options, the environment or ``config`` name;
+        ``password_home`` searched first for password-tmp (unless the config says one)."""
+        from vault.keys.spec import keystore_spec
 
-    def flag(self, dest: str) -> bool:
-        return bool(self._values.get(dest))
+        spec = keystore_spec(self.keystore, self.storetype, self.alias, config=config)
+        if password_home is not None and spec.password_home is None:
+            spec = spec._replace(password_home=password_home)
+        return spec
 
-    def as_dict(self) -> dict[str, object]:
-        return dict(self._values)
+
+class KeyOptions(NamedTuple):
+    """The key a command opens: which keystore, and where its passwords come from."""
+
+    keystore: KeystoreOptions = KeystoreOptions()
+    passwords: PasswordOptions = PasswordOptions()
+
+
+class RuntimeOptions(NamedTuple):
+    """The options of ``resolve`` and ``exec`` (:data:`RESOLVE`, :data:`EXEC`), as the
+    fast parser and click both give them (see :func:`runtime_options`)."""
+
+    key: KeyOptions
+    transformation: str | None
+    input_type: str | None
+    secrets: str | None
+    wso2_home: str | None
+    env_prefix: str
+    output: str | None
+    output_dir: str | None
+    verbose: bool
+
+
+class WriteOptions(NamedTuple):
+    """How configure, protect and change write: ``--secrets``, ``--format``,
+    ``--transformation`` (None: not given, the default then applies), ``--new-key``,
+    ``--input-type``."""
+
+    secrets: Path | None = None
+    format: EnvelopeChoice | None = None
+    transformation: str | None = None
+    new_key: bool = False
+    input_type: str | None = None
+
+    def options(self) -> Options:
+        """The library's options for FILES (the default transformation OAEP-SHA1)."""
+        from vault.crypto.transformations import canonical_transformation
+        from vault.operations.workspace import Options
+
+        return Options(
+            self.secrets,
+            self.format,
+            canonical_transformation(self.transformation or DEFAULT_TRANSFORMATION),
+            new_key=self.new_key,
+            input_type=self.input_type,
+        )
+
+
+DEFAULT_TRANSFORMATION = "RSA/ECB/OAEPwithSHA1andMGF1Padding"
+
+
+def read_transformation(given: str | None) -> str | None:
+    """``--transformation`` of a command that reads ciphertexts, checked and in its
+    canonical spelling (None: not given)."""
+    if given is None:
+        return None
+    from vault.crypto.transformations import canonical_transformation
+
+    return canonical_transformation(given)
+
+
+def read_options(
+    secrets: Path | None, transformation: str | None, input_type: str | None
+) -> Options:
+    """The library's options of a command that reads ciphertexts (list, check, rotate)."""
+    from vault.operations.workspace import Options
+
+    read = read_transformation(transformation)
+    return Options(secrets, read_transformation=read, input_type=input_type)
+
+
+def _text(values: Mapping[str, object], dest: str) -> str | None:
+    value = values.get(dest)
+    return value if isinstance(value, str) else None
+
+
+def key_options(values: Mapping[str, object]) -> KeyOptions:
+    """The key options among ``values`` (a command's parameters by ``dest``): the
+    fields of :class:`KeystoreOptions` and :class:`PasswordOptions` are the ``dest``
+    of :data:`KEYSTORE_OPTIONS` and :data:`PASSWORD_OPTIONS`, in their order."""
+    return KeyOptions(
+        KeystoreOptions(*(_text(values, o.dest) for o in KEYSTORE_OPTIONS)),
+        PasswordOptions(*(_text(values, o.dest) for o in PASSWORD_OPTIONS)),
+    )
+
+
+def password_options(values: Mapping[str, object]) -> PasswordOptions:
+    """The password options among ``values`` (see :func:`key_options`)."""
+    return key_options(values).passwords
+
+
+def runtime_options(values: Mapping[str, object]) -> RuntimeOptions:
+    """``resolve``'s or ``exec``'s options from their values by ``dest``: the fast
+    parser's (:attr:`Parsed.values`) or click's parameters; both give the same object."""
+    return RuntimeOptions(
+        key=key_options(values),
+        transformation=_text(values, READ_TRANSFORMATION.dest),
+        input_type=_text(values, INPUT_TYPE.dest),
+        secrets=_text(values, SECRETS.dest),
+        wso2_home=_text(values, WSO2_HOME.dest),
+        env_prefix=_text(values, ENV_PREFIX.dest) or "",
+        output=_text(values, OUTPUT.dest),
+        output_dir=_text(values, OUTPUT_DIR.dest),
+        verbose=bool(values.get(VERBOSE.dest)),
+    )
 
 
 class Parsed:

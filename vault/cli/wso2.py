@@ -1,56 +1,27 @@
-"""``--wso2-home`` for configure, change, rotate, list and check: the command-line side of
-:mod:`vault.wso2`.
+"""``--wso2-home`` for configure, change, rotate, list and check: which product home a
+command line names, and the key options it then means. What is done with the home is
+the library's (:mod:`vault.wso2.commands`).
 
 With ``--wso2-home DIR``, or with no FILES in a folder holding
 ``repository/conf/deployment.toml``, the commands work on the product home
-as ``ciphertool.sh`` does: its keystore (unless ``--keystore`` or
-``$CIPHERTOOL_KEYSTORE`` name another), its ``deployment.toml`` and its
-legacy ``cipher-text.properties`` / ``cipher-tool.properties``, and
-ciphertexts WSO2's runtime reads: plain RSA blocks, PKCS#1 v1.5 unless a
-transformation is given or recorded in ``secret-conf.properties``.
+as ``ciphertool.sh`` does.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, NamedTuple
 
 import click
-from click.core import ParameterSource
 
-from vault.errors import AliasError, UsageError
-from vault.keys.passwords import ENV_HOME, PasswordOptions
-from vault.secret import Secret
-from vault.wso2.home import ProductHome, detect_home
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-# The same names as vault.keys.spec's, which imports cryptography: not at start-up.
-ENV_KEYSTORE = "CIPHERTOOL_KEYSTORE"
-ENV_TYPE = "CIPHERTOOL_KEYSTORE_TYPE"
-ENV_ALIAS = "CIPHERTOOL_KEY_ALIAS"
+from vault.cli.options import KeyOptions, KeystoreOptions
+from vault.errors import UsageError
 
 if TYPE_CHECKING:
-    from vault.crypto.ring import KeyRing
-    from vault.wso2.configure import KeyFacts
-
-
-def wso2_home_option(function: F) -> F:
-    option = click.option(
-        "--wso2-home",
-        "wso2_home",
-        metavar="DIR",
-        type=click.Path(file_okay=False),
-        help=(
-            "A WSO2 product home: work on its deployment.toml and legacy cipher-text.properties "
-            "with its keystore, as ciphertool.sh does (the current folder when no FILES are "
-            "given and it holds repository/conf/deployment.toml)."
-        ),
-    )
-    return option(function)
+    from vault.keys.spec import KeystoreSpec
+    from vault.wso2.configure import HomeReport
+    from vault.wso2.home import ProductHome
 
 
 def home_for(
@@ -61,6 +32,8 @@ def home_for(
     input_type: str | None = None,
 ) -> ProductHome | None:
     """The product home to work on, or None for plain FILES."""
+    from vault.wso2.home import ProductHome, detect_home
+
     if input_type is not None and not files:
         raise UsageError(f"--input-type names the format of {what}; give {what}")
     if wso2_home is not None:
@@ -78,66 +51,59 @@ def home_for(
     return found
 
 
-def _given(name: str) -> bool:
-    ctx = click.get_current_context()
-    return ctx.get_parameter_source(name) not in (
-        None,
-        ParameterSource.DEFAULT,
-        ParameterSource.DEFAULT_MAP,
-    )
+def home_key(home: ProductHome, key: KeyOptions) -> KeyOptions:
+    """The key options on ``home``: its keystore where neither a flag nor the
+    environment names one (see :func:`vault.wso2.commands.home_keystore`)."""
+    from vault.wso2.commands import home_keystore
+
+    given = key.keystore
+    chosen = home_keystore(home, given.keystore, given.storetype, given.alias)
+    return key._replace(keystore=KeystoreOptions(*chosen))
 
 
-def prepare_keystore(home: ProductHome, kwargs: dict[str, Any]) -> None:
-    """The home's keystore where neither a flag nor the environment names one, and the
-    home's ``password-tmp`` / ``password-persist`` when ``$CIPHERTOOL_HOME`` is unset."""
-    if not kwargs.get("keystore") and not os.environ.get(ENV_KEYSTORE):
-        spec = home.keystore()
-        kwargs["keystore"] = spec.path
-        if not kwargs.get("storetype") and not os.environ.get(ENV_TYPE):
-            kwargs["storetype"] = spec.storetype
-        if not kwargs.get("alias") and not os.environ.get(ENV_ALIAS):
-            kwargs["alias"] = spec.alias
-    if not os.environ.get(ENV_HOME) and any(
-        (home.root / name).is_file() for name in ("password-tmp", "password-persist")
-    ):
-        os.environ[ENV_HOME] = str(home.root)
+def spec_on(home: ProductHome, key: KeyOptions) -> KeystoreSpec:
+    """The keystore ``key`` names on ``home`` (its ``password-tmp`` / ``password-persist``
+    read from its root)."""
+    return home_key(home, key).keystore.spec(password_home=str(home.root))
 
 
-def _write_options(kwargs: dict[str, Any]) -> tuple[Any, str | None]:
-    """(Options, the transformation given or None): plain PKCS#1 unless asked otherwise."""
-    from vault.crypto.transformations import PKCS1, canonical_transformation
-    from vault.operations.workspace import Options
+class Targets(NamedTuple):
+    """What list, check and rotate read: FILES, or a product home's stores."""
 
-    fmt = kwargs.pop("fmt", "plain")
-    transformation = kwargs.pop("transformation", None)
-    if kwargs.pop("secrets", None) is not None:
-        raise UsageError("--secrets does not go with --wso2-home (the home has its own stores)")
-    given = canonical_transformation(transformation) if _given("transformation") else None
-    new_key = kwargs.pop("new_key", False)
-    options = Options(None, fmt if _given("fmt") else "plain", given or PKCS1, new_key=new_key)
-    return options, given
+    paths: list[Path]
+    explicit: bool
+    """Whether a keystore was named (by flag or environment)."""
+    home: ProductHome | None
+    key: KeyOptions
+    """The key options, a product home's keystore filled in where none is named."""
 
 
-def _public_ring(kwargs: dict[str, Any], options: PasswordOptions) -> tuple[KeyRing, KeyFacts]:
-    """The key that encrypts, opened once (a password-tmp is read only once)."""
-    from vault.crypto.ring import KeyRing
-    from vault.keys.ring import open_encryption_key
-    from vault.keys.spec import keystore_spec
-    from vault.wso2.configure import KeyFacts
+def targets(
+    files: tuple[str, ...], wso2_home: str | None, key: KeyOptions, input_type: str | None
+) -> Targets:
+    """FILES, or a product home's stores (its keystore then used unless one is named)."""
+    from vault.keys.spec import ENV_KEYSTORE
 
-    spec = keystore_spec(kwargs["keystore"], kwargs["storetype"], kwargs["alias"])
-    store, entry = open_encryption_key(spec, options)
-    alias = entry.label.rpartition("#")[2]
-    return KeyRing([entry]), KeyFacts(Path(store.path).absolute(), store.kind, alias)
+    explicit = bool(key.keystore.keystore or os.environ.get(ENV_KEYSTORE))
+    home = home_for(files, wso2_home, input_type=input_type)
+    if home is None:
+        return Targets([Path(f) for f in files], explicit, None, key)
+    from vault.wso2.commands import home_stores
+
+    key = home_key(home, key)
+    return Targets(home_stores(home), explicit, home, key)
 
 
-def configure(home: ProductHome, kwargs: dict[str, Any], passwords: PasswordOptions) -> None:
-    from vault.wso2.configure import configure_home
+def spec_for(targets: Targets) -> KeystoreSpec:
+    """The keystore that opens for ``targets``: as named, else the first TOML's table."""
+    from vault.operations.rings import config_of
 
-    options, given = _write_options(kwargs)
-    prepare_keystore(home, kwargs)
-    ring, facts = _public_ring(kwargs, passwords)
-    report = configure_home(home, ring, facts, options, transformation=given)
+    home = str(targets.home.root) if targets.home is not None else None
+    return targets.key.keystore.spec(config_of(targets.paths), password_home=home)
+
+
+def say_configured(report: HomeReport) -> None:
+    """What configure did to a product home, on stderr."""
     for store, names in report.encrypted.items():
         click.echo(f"{store}: encrypted {len(names)} alias(es): {', '.join(names)}", err=True)
     for file, names in report.aliased.items():
@@ -146,65 +112,3 @@ def configure(home: ProductHome, kwargs: dict[str, Any], passwords: PasswordOpti
         click.echo(f"{report.secret_conf}: written ({report.transformation})", err=True)
     if not report.encrypted and not report.aliased:
         click.echo("nothing to encrypt", err=True)
-
-
-def _store_with(home: ProductHome, alias: str) -> Path:
-    from vault.operations.files import read_config
-    from vault.operations.workspace import aliases
-
-    known: list[str] = []
-    for path in home.stores():
-        names = aliases(read_config(path))
-        if alias in names:
-            return path
-        known.extend(names)
-    raise AliasError(
-        f"no alias '{alias}' in the product home's secret stores "
-        f"(aliases: {', '.join(sorted(known)) or 'none'})",
-        path=home.root,
-        alias=alias,
-    )
-
-
-def change(
-    home: ProductHome,
-    alias: str,
-    kwargs: dict[str, Any],
-    passwords: PasswordOptions,
-    read_value: Callable[[str], Secret],
-) -> Path:
-    from vault.operations.change import change as run_change
-    from vault.wso2.configure import count_plain, home_transformation
-
-    options, given = _write_options(kwargs)
-    file = _store_with(home, alias)
-    effective, _ = home_transformation(home, given, count_plain(home, skip=alias))
-    prepare_keystore(home, kwargs)
-    ring, _ = _public_ring(kwargs, passwords)
-    value = read_value(f"new value of {alias}")
-    options = dataclasses.replace(options, transformation=effective)
-    return run_change(file, alias, value, ring, options)
-
-
-def home_stores(home: ProductHome, kwargs: dict[str, Any]) -> list[Path]:
-    """The home's secret stores (deployment.toml, cipher-text.properties), its keystore
-    prepared (see :func:`prepare_keystore`)."""
-    prepare_keystore(home, kwargs)
-    if not home.stores():
-        raise UsageError(f"{home.root}: no deployment.toml or cipher-text.properties")
-    return home.stores()
-
-
-def after_rotate(home: ProductHome, new: KeyRing) -> None:
-    """Point secret-conf.properties at the new key, as ``-Drotate`` rewrites it."""
-    from vault.keystores import read_keystore_bytes, sniff_kind
-    from vault.wso2.configure import KeyFacts, write_secret_conf
-
-    label = new.entries[0].label
-    path, _, alias = label.rpartition("#")
-    if not path:
-        return
-    kind = sniff_kind(read_keystore_bytes(path)) or "PKCS12"
-    facts = KeyFacts(Path(path).absolute(), kind, alias)
-    if write_secret_conf(home, facts, home.recorded_transformation()):
-        click.echo(f"{home.secret_conf_properties}: now names {path}#{alias}", err=True)
