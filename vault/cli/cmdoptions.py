@@ -19,6 +19,7 @@ from click.core import ParameterSource
 
 from vault.cli.base import start
 from vault.cli.options import (
+    DEFAULT_TRANSFORMATION,
     INPUT_TYPE,
     KEYSTORE_OPTIONS,
     PASSWORD_OPTIONS,
@@ -28,10 +29,13 @@ from vault.cli.options import (
     WriteOptions,
     key_options,
     password_options,
+    read_transformation,
 )
 
 if TYPE_CHECKING:
-    from vault.operations.workspace import EnvelopeChoice
+    from pathlib import Path
+
+    from vault.operations.workspace import EnvelopeChoice, Options
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -220,3 +224,32 @@ def write_option_group(function: F) -> F:
     for option in reversed(options):
         decorated = option(decorated)
     return lock_option(key_option_group(decorated))
+
+
+# The library's options, built here (the click side) and not in vault.cli.options: the
+# fast path imports that table, and the runtime path never imports the write paths.
+
+
+def write_options(write: WriteOptions) -> Options:
+    """The library's options of configure, protect and change for FILES (the default
+    transformation OAEP-SHA1)."""
+    from vault.crypto.transformations import canonical_transformation
+    from vault.operations.workspace import Options
+
+    return Options(
+        write.secrets,
+        write.format,
+        canonical_transformation(write.transformation or DEFAULT_TRANSFORMATION),
+        new_key=write.new_key,
+        input_type=write.input_type,
+    )
+
+
+def read_options(
+    secrets: Path | None, transformation: str | None, input_type: str | None
+) -> Options:
+    """The library's options of a command that reads ciphertexts (list, check, rotate)."""
+    from vault.operations.workspace import Options
+
+    read = read_transformation(transformation)
+    return Options(secrets, read_transformation=read, input_type=input_type)

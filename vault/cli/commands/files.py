@@ -16,13 +16,15 @@ from vault.cli.base import hint_for
 from vault.cli.cmdoptions import (
     input_type_option,
     key_option_group,
+    read_options,
     read_transformation_option,
     secrets_option,
     write_option_group,
+    write_options,
     wso2_home_option,
 )
 from vault.cli.framework import echo, read_value
-from vault.cli.options import KeyOptions, WriteOptions, read_options
+from vault.cli.options import KeyOptions, WriteOptions
 from vault.errors import UsageError
 
 if TYPE_CHECKING:
@@ -76,7 +78,7 @@ def configure(
         _wso2.say_configured(report)
         return
     paths = [Path(f) for f in files]
-    options = write.options()
+    options = write_options(write)
     done = run_configure(paths, _public_ring(paths, key), options)
     for store, names in done.items():
         click.echo(f"{store}: encrypted {len(names)} alias(es): {', '.join(names)}", err=True)
@@ -124,7 +126,7 @@ def protect(
     from vault.operations.protect import protect as run_protect
 
     paths = [Path(f) for f in files]
-    options = write.options()
+    options = write_options(write)
     ring = None if dry_run else _public_ring(paths, key)
     done = run_protect(paths, ring, SensitiveKeys(keys), options, dry_run=dry_run)
     verb = "would protect" if dry_run else "protected"
@@ -173,7 +175,7 @@ def change(
         return
     assert file is not None
     paths = [Path(file)]
-    options = write.options()
+    options = write_options(write)
     ring = _public_ring(paths, key)
     value = read_value(f"new value of {secret_alias}")
     store = run_change(paths[0], secret_alias, value, ring, options)
