@@ -152,11 +152,11 @@ def token(_token_template: Path, tmp_path: Path) -> Token:
 def reset_binding() -> None:
     """Forget this process's sessions and finalise the modules, so that the next token
     opened in-process reads the SOFTHSM2_CONF of its own test."""
-    from vault.keystores import pkcs11 as kind
+    from vault.keystores import _pkcs11_session as sessions
 
-    with kind._LOCK:
-        kind._SESSIONS.clear()
-        kind._OLD_SESSIONS.clear()
+    with sessions.LOCK:
+        sessions.SESSIONS.clear()
+        sessions.OLD_SESSIONS.clear()
         import pkcs11
 
         for so in list(pkcs11._loaded):

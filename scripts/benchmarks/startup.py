@@ -234,23 +234,17 @@ def callgrind(argv: list[str], env: dict[str, str], out: Path) -> int:
 def imported_modules(
     bench: Bench, runs: dict[str, list[str]], env: dict[str, str]
 ) -> dict[str, set[str]]:
-    """The modules each Python run imports (``python -X importtime``), and a table of what
+    """The modules each Python run has imported when it exits, and a table of what
     vault's runs import beyond the ideal script's: what the resolver's work needs is the
     ideal script's modules and vault's own; anything else is start-up it need not pay."""
     found: dict[str, set[str]] = {}
-    for name, argv in runs.items():
-        if name in (NAMES["floor"], NAMES["version"]):
-            continue
-        python = [PY, "-X", "importtime", *(argv[1:] if argv[0] == PY else argv)]
-        done = subprocess.run(python, env=env, capture_output=True, text=True, check=True)
-        found[name] = {
-            line.rsplit("|", 1)[1].strip()
-            for line in done.stderr.splitlines()
-            if line.startswith("import time:") and "imported package" not in line
-        }
+    with tempfile.TemporaryDirectory() as folder:
+        for name, argv in runs.items():
+            if name not in (NAMES["floor"], NAMES["version"]):
+                found[name] = modules_at_exit(argv, env, Path(folder, "modules.txt"))
     ideal = found[NAMES["ideal"]]
     table = bench.report.table(
-        "start-up, modules imported (python -X importtime), beyond the ideal script's",
+        "start-up, modules imported (sys.modules at exit), beyond the ideal script's",
         ["", "modules", "beyond ideal", "vault's", "others beyond the ideal"],
     )
     for name, modules in found.items():
@@ -262,6 +256,27 @@ def imported_modules(
     loaded = _not_at_runtime(found[NAMES["import"]])
     table.note("after 'import vault': " + (", ".join(loaded) or "none do"))
     return found
+
+
+def modules_at_exit(argv: list[str], env: dict[str, str], out: Path) -> set[str]:
+    """``sys.modules`` when ``argv`` (``python -c CODE``, or a console script, run as its
+    own main) exits. Read at exit, not from ``python -X importtime``, which misses what
+    ``importlib.import_module`` loads (vault's lazy names)."""
+    hook = (
+        "import atexit, sys\n"
+        f"atexit.register(lambda: open({str(out)!r}, 'w').write('\\n'.join(sys.modules)))\n"
+    )
+    if argv[0] == PY and argv[1] == "-c":
+        code = hook + argv[2]
+    else:
+        script = argv[0]
+        code = hook + (
+            f"sys.argv = {argv!r}\n"
+            f"source = open({script!r}).read()\n"
+            f"exec(compile(source, {script!r}, 'exec'), {{'__name__': '__main__'}})\n"
+        )
+    subprocess.run([PY, "-c", code], env=env, capture_output=True, check=True, timeout=120)
+    return set(out.read_text().split("\n"))
 
 
 def _packages(modules: set[str]) -> list[str]:

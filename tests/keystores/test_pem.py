@@ -1,15 +1,21 @@
-"""vault.keystores.pem: the key's numbers are checked without OpenSSL's slow prime tests."""
+"""vault.keystores.pem: the key's numbers are checked without OpenSSL's slow prime tests;
+PEM under the keystore contract."""
 
 from __future__ import annotations
 
+import base64
+import re
 from pathlib import Path
 
 import pytest
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from tests.conftest import JAVA_MISSING
+from tests.keystores.contract import KeystoreContract, keytool_pair
 from vault.errors import KeystoreFormatError
-from vault.keystores import load_keystore
+from vault.keystores import load_keystore, thumbprint
 from vault.keystores.create import create_keystore, parse_dname, self_signed
 from vault.keystores.pem import rsa_numbers_agree
 from vault.secret import Secret
@@ -71,3 +77,51 @@ def test_bytes_after_a_certificate_are_refused(tmp_path: Path) -> None:
     path.write_text(f"-----BEGIN CERTIFICATE-----\n{body}-----END CERTIFICATE-----\n")
     with pytest.raises(KeystoreFormatError, match="does not parse"):
         load_keystore(path)
+
+
+class TestPem(KeystoreContract):
+    kind = "PEM"
+    suffix = ".pem"
+    named = False  # PEM has no aliases: the key is the file's stem, certificates cert1, cert2...
+
+    def damaged(self, data: bytes) -> list[bytes]:
+        """PEM has no MAC: nothing vouches for its certificates, so a damaged signature or
+        name goes unseen. Damaged here: the encrypted key (its decryption, padding and
+        numbers are checked) and the certificate's public key (checked against the key)."""
+        key = re.search(rb"(-----BEGIN ENCRYPTED PRIVATE KEY-----\n)(.*?)(-----END)", data, re.S)
+        cert = re.search(rb"(-----BEGIN CERTIFICATE-----\n)(.*?)(-----END)", data, re.S)
+        assert key is not None and cert is not None
+        body = base64.b64decode(key.group(2))
+        copies = [_flip(data, key, body, n) for n in range(0, len(body), len(body) // 12)]
+        certificate = base64.b64decode(cert.group(2))
+        spki = (
+            x509.load_der_x509_certificate(certificate)
+            .public_key()
+            .public_bytes(
+                serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+        )
+        middle = certificate.index(spki) + len(spki) // 2  # inside the modulus
+        return [*copies, _flip(data, cert, certificate, middle)]
+
+    def test_a_keystore_keytool_made_loads(self) -> None:
+        """keytool writes no PEM keystore; the certificate it exports (-rfc) is a PEM
+        truststore."""
+        if JAVA_MISSING is not None:
+            pytest.skip(JAVA_MISSING)
+        made = keytool_pair(self.folder, "PKCS12", "made-by-keytool", self.password)
+        path = self.folder / "exported.pem"
+        path.write_bytes(made.certificate.public_bytes(serialization.Encoding.PEM))
+        store = self.open(str(path), None)
+        assert [(e.kind, e.thumbprint) for e in store.entries] == [
+            ("trusted-cert", thumbprint(made.certificate))
+        ]
+
+
+def _flip(data: bytes, block: re.Match[bytes], body: bytes, position: int) -> bytes:
+    """``data`` with the Base64 body of ``block`` replaced by ``body`` with one bit flipped."""
+    damaged = bytearray(body)
+    damaged[position] ^= 0x01
+    encoded = base64.b64encode(bytes(damaged))
+    lines = b"".join(encoded[i : i + 64] + b"\n" for i in range(0, len(encoded), 64))
+    return data[: block.start(2)] + lines + data[block.end(2) :]

@@ -12,9 +12,12 @@ import threading
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from tests.conftest import Result, Run, assert_clean_error, clean_env
 from tests.hsm import PIN, Token, needs_hsm
+from tests.keystores.contract import KeystoreContract, Made
 from vault.errors import UsageError
 from vault.keys.spec import (
     KeystoreSpec,
@@ -23,6 +26,9 @@ from vault.keys.spec import (
     parse_pkcs11_uri,
     split_keystores,
 )
+from vault.keystores import Keystore, keystore_kind
+from vault.keystores.create import parse_dname
+from vault.secret import Secret
 
 # -- URIs (no token needed) ---------------------------------------------------------
 
@@ -414,6 +420,7 @@ def test_each_secret_is_decrypted_once_and_threads_share_the_session(
 ) -> None:
     from vault import Vault
     from vault.keys.passwords import PasswordOptions
+    from vault.keystores import _pkcs11_session as sessions
     from vault.keystores import pkcs11 as kind
 
     options = PasswordOptions(storepass_file=str(in_process.pin_file))
@@ -429,7 +436,7 @@ def test_each_secret_is_decrypted_once_and_threads_share_the_session(
     loaded = vault.load(config)
     assert loaded["app"] == {f"r{a}": f"{v}-{v}" for a, v in values.items()}
     assert key.operations - before == len(values)  # each alias once, though named twice
-    assert len(kind._SESSIONS) == 1
+    assert len(sessions.SESSIONS) == 1
     # Eight threads decrypting at once through the one session.
     ciphertexts = [(vault.ring.encrypt(f"t-{n}"), f"t-{n}") for n in range(40)]
     errors: list[BaseException] = []
@@ -447,7 +454,7 @@ def test_each_secret_is_decrypted_once_and_threads_share_the_session(
     for thread in threads:
         thread.join(60)
     assert errors == []
-    assert len(kind._SESSIONS) == 1
+    assert len(sessions.SESSIONS) == 1
 
 
 @needs_hsm
@@ -465,9 +472,9 @@ def test_pkcs1_through_ckm_rsa_pkcs_when_the_token_has_no_raw_rsa(in_process: To
         keystore_spec(in_process.uri(), environ=os.environ),
         PasswordOptions(storepass_file=str(in_process.pin_file)),
     )
-    from vault.keystores import pkcs11 as kind
+    from vault.keystores import _pkcs11_session as sessions
 
-    (held,) = kind._SESSIONS.values()
+    (held,) = sessions.SESSIONS.values()
     held.mechanisms.discard(pkcs11.Mechanism.RSA_X_509)
     pkcs1 = ring.encrypt("old-wso2", transformation="RSA/ECB/PKCS1Padding", format="plain")
     assert ring.decrypt(pkcs1, transformation="RSA").reveal() == "old-wso2"
@@ -545,3 +552,80 @@ def test_a_certificate_planted_under_the_keys_label_is_not_the_keys(
         assert again.certificate_der("app") == real
         again = load_store(in_process.uri(), Secret(PIN))
     assert [e.kind for e in again.entries] == ["private-key", "trusted-cert"]
+
+
+@needs_hsm
+class TestPkcs11(KeystoreContract):
+    """A token under the keystore contract: key pairs are made inside it, the PIN is its
+    password, its public certificate objects are its truststore."""
+
+    kind = "PKCS11"
+    suffix = ""
+    password = PIN
+    not_written = "a token's key pairs are made inside it; it is no byte string to write"
+    ordered = False  # the token lists its objects in an order of its own
+
+    @pytest.fixture(autouse=True)
+    def _token(self, in_process: Token) -> None:
+        self.token = in_process
+
+    def make(self, alias: str) -> Made:
+        from vault.keystores.pkcs11 import create_key_pair
+
+        uri = parse_pkcs11_uri(self.token.uri(alias))
+        cert = create_key_pair(
+            uri,
+            self.token.module,
+            Secret(PIN),
+            key_size=2048,
+            subject=parse_dname(f"CN={alias}"),
+            validity_days=30,
+        )
+        return Made(uri.text, alias, cert)
+
+    def made(self) -> Made:
+        """The token's own pair 'app', its certificate read without logging in."""
+        uri = self.token.uri("app")
+        der = self.open(uri, None).certificate_der("app")
+        return Made(uri, "app", x509.load_der_x509_certificate(der))
+
+    def open(self, location: str, password: str | None) -> Keystore:
+        from vault.keys.ring import load_store
+
+        return load_store(location, Secret(password) if password is not None else None)
+
+    def change(self, location: str, old: str, new: str) -> None:
+        store = self.open(location, old)
+        keystore_kind("PKCS11").rewrap(store, b"", Secret(old), Secret(new), Secret(new))
+
+    def snapshot(self, location: str) -> object:
+        store = self.open(location, PIN)
+        return [(e.alias, e.kind, e.thumbprint) for e in store.entries]
+
+    def truststore(self, certificates: list[tuple[str, x509.Certificate]]) -> str:
+        """Public certificate objects, written through the binding (as p11tool --write)."""
+        from pkcs11 import Attribute, CertificateType, ObjectClass
+        from pkcs11 import lib as load_lib
+
+        token = load_lib(self.token.module).get_token(token_label=self.token.label)
+        with token.open(rw=True, user_pin=PIN) as session:
+            for alias, cert in certificates:
+                session.create_object(
+                    {
+                        Attribute.CLASS: ObjectClass.CERTIFICATE,
+                        Attribute.CERTIFICATE_TYPE: CertificateType.X_509,
+                        Attribute.TOKEN: True,
+                        Attribute.PRIVATE: False,
+                        Attribute.LABEL: alias,
+                        Attribute.ID: alias.encode(),
+                        Attribute.SUBJECT: cert.subject.public_bytes(),
+                        Attribute.VALUE: cert.public_bytes(Encoding.DER),
+                    }
+                )
+        return self.token.uri(None)
+
+    def test_import_cert_refuses_a_taken_alias_and_keys_beside(self) -> None:
+        pytest.skip("import-cert writes truststore files; a token's are written by its tools")
+
+    def test_a_damaged_byte_is_refused(self) -> None:
+        pytest.skip("a token keeps its objects itself: there are no bytes here to damage")

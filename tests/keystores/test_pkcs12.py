@@ -18,6 +18,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.conftest import KEYSTORES, VECTOR_PASSWORD, needs_java
+from tests.keystores.contract import KeystoreContract
 from vault.errors import KeystoreFormatError, PasswordError
 from vault.keystores import _der, load_keystore, pkcs12
 from vault.keystores._model import Keystore
@@ -215,3 +216,10 @@ def test_more_key_derivation_rounds_than_any_tool_writes_are_refused() -> None:
     mac = tlv(0x30, tlv(0x30, sha256 + tlv(0x04, bytes(32))) + tlv(0x04, bytes(8)) + tlv(2, rounds))
     with pytest.raises(pkcs12._TooCostly):
         pkcs12._check_mac(_der.parse_one(mac), b"", b"pw")
+
+
+class TestPkcs12(KeystoreContract):
+    kind = "PKCS12"
+    suffix = ".p12"
+    keytool_type = "PKCS12"
+    not_byte_stable = "every write draws new salts and IVs (PBES2) and a new MAC salt"

@@ -19,7 +19,6 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -45,13 +44,12 @@ FULL = os.environ.get("CIPHERTOOL_CRASH_CAMPAIGN") == "full"
 # (function:line, in the order reached) to $FAILPOINT_TRACE.
 TRACE_FAILPOINTS = """
 import atexit, json, os, sys
-from vault import atomic
-sites, real = [], atomic.failpoint
-def traced():
-    caller = sys._getframe(1)
-    sites.append(f"{caller.f_code.co_name}:{caller.f_lineno}")
-    real()
-atomic.failpoint = traced
+from vault.atomic import failpoint
+sites = []
+def called(frame, event, arg):
+    if event == "call" and frame.f_code is failpoint.__code__:
+        sites.append(f"{frame.f_back.f_code.co_name}:{frame.f_back.f_lineno}")
+sys.setprofile(called)
 atexit.register(lambda: open(os.environ["FAILPOINT_TRACE"], "w").write(json.dumps(sites)))
 from vault.cli.fast import main
 main(sys.argv[1:])
@@ -504,18 +502,18 @@ def _failpoint_sites(template: Path, keys: dict[str, Path], root: Path) -> list[
 
 
 def _sample(sites: list[str]) -> list[int]:
-    """Failpoints (1-based) to kill at: the first and the last of the sequence; the first
-    and the last time each site is reached; and in each step (the function a site is in),
-    one point of each way the test settles a killed run (point % 3), where it has one."""
-    by_site: dict[str, list[int]] = defaultdict(list)
-    by_step: dict[str, list[int]] = defaultdict(list)
+    """Failpoints (1-based) to kill at, in each step of the sequence (a run of points at the
+    same site: the new files, the links, the journals prepared, the renames, the journals
+    done, the copies removed, the journals removed): its first and its last point, and one
+    point of each way the test settles a killed run (point % 3) it has."""
+    steps: list[list[int]] = []
     for point, site in enumerate(sites, 1):
-        by_site[site].append(point)
-        by_step[site.split(":")[0]].append(point)
-    chosen = {1, len(sites)}
-    for points in by_site.values():
+        if point == 1 or site != sites[point - 2]:
+            steps.append([])
+        steps[-1].append(point)
+    chosen: set[int] = set()
+    for points in steps:
         chosen |= {points[0], points[-1]}
-    for points in by_step.values():
         for mode in range(3):
             candidates = [p for p in points if p % 3 == mode]
             if candidates and not any(p % 3 == mode for p in chosen.intersection(points)):

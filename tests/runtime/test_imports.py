@@ -32,6 +32,7 @@ NEVER_AT_RUNTIME = (
     "vault.keystores.passwd",
     "vault.cli.app",
     "vault.cli.wso2",
+    "vault.cli.commands",
     "vault.wso2.configure",
     "vault.wso2.xml_secrets",
     "click",
@@ -41,6 +42,10 @@ NEVER_AT_RUNTIME = (
     "Crypto",
     "pyasn1",
     "logging",
+    # tokens: python-pkcs11 and the URI parser only for a pkcs11: name
+    "pkcs11",
+    "vault.keystores.pkcs11",
+    "vault.keystores._pkcs11_uri",
 )
 
 

@@ -10,6 +10,8 @@ import stat
 from collections.abc import Sequence
 from pathlib import Path
 
+from vault._failpoint import failpoint as failpoint
+
 NEW_FILE_MODE = 0o600
 NAMED_IN_A_WARNING = 5
 log = logging.getLogger("vault.atomic")
@@ -89,28 +91,3 @@ def fsync_dir(directory: Path) -> None:
     except OSError as exc:
         if exc.errno not in (errno.EINVAL, errno.ENOTSUP):
             log.warning("%s: could not fsync the directory: %s", directory, describe(exc))
-
-
-_FAILPOINT_ENV = "CIPHERTOOL_FAILPOINT"
-_failpoints_reached = 0
-
-
-def failpoint() -> None:
-    """Fault injection for the crash tests: with ``CIPHERTOOL_FAILPOINT=N`` in the
-    environment, the process kills itself with SIGKILL at the Nth failpoint reached
-    (``CIPHERTOOL_FAILPOINT_ACTION=stop``: stops itself with SIGSTOP instead, so that a
-    test can change the folder at that instant and let it go on with SIGCONT).
-
-    Failpoints sit between the steps of every multi-file write sequence
-    (rotation), so the tests can stop it at each instant and check what is left.
-    """
-    global _failpoints_reached
-    target = os.environ.get(_FAILPOINT_ENV)
-    if not target:
-        return
-    _failpoints_reached += 1
-    if _failpoints_reached == int(target):
-        import signal
-
-        stop = os.environ.get(f"{_FAILPOINT_ENV}_ACTION") == "stop"
-        os.kill(os.getpid(), signal.SIGSTOP if stop else signal.SIGKILL)

@@ -1,8 +1,10 @@
 """Keystores and truststores: JKS, JCEKS, PKCS12, PEM and PKCS#11 tokens behind one model.
 
 The kind of a file is read from the bytes (``--storetype`` overrides); a token is
-a ``pkcs11:`` URI. pyjks, which pulls in pycryptodome, is imported only for JKS
-and JCEKS; the PKCS#11 binding only for a token.
+a ``pkcs11:`` URI. Each kind is one module with a :class:`KeystoreKind` (load,
+dump, rewrap), listed in :data:`_KIND_MODULES` and imported only when a keystore
+of that kind is opened: pyjks, which pulls in pycryptodome, only for JCEKS; the
+PKCS#11 binding only for a token.
 """
 
 from __future__ import annotations
@@ -11,14 +13,27 @@ import os
 
 from vault._bounded import KEYSTORE_LIMIT, read_bounded
 from vault.errors import InputError, KeystoreFormatError, UsageError
-from vault.keystores._model import Entry, EntryKind, Keystore, StoreKind, thumbprint
+from vault.keystores._model import (
+    Entry,
+    EntryKind,
+    KeyPair,
+    Keystore,
+    KeystoreKind,
+    StoreKind,
+    TrustedCertificate,
+    thumbprint,
+)
 from vault.secret import Secret
 
 __all__ = [
     "Entry",
     "EntryKind",
+    "KeyPair",
     "Keystore",
+    "KeystoreKind",
     "StoreKind",
+    "TrustedCertificate",
+    "keystore_kind",
     "load_keystore",
     "normalise_kind",
     "parse_keystore",
@@ -36,6 +51,24 @@ _KINDS: dict[str, StoreKind] = {
     "pem": "PEM",
     "pkcs11": "PKCS11",
 }
+
+
+_KIND_MODULES: dict[StoreKind, str] = {
+    "JKS": "vault.keystores.jks",
+    "JCEKS": "vault.keystores.jceks",
+    "PKCS12": "vault.keystores.pkcs12",
+    "PEM": "vault.keystores.pem",
+    "PKCS11": "vault.keystores.pkcs11",
+}
+"""Each kind's module, whose ``KIND`` reads and writes it."""
+
+
+def keystore_kind(kind: StoreKind) -> KeystoreKind:
+    """The :class:`KeystoreKind` of ``kind``, its module imported now (by ``__import__``,
+    the import statement's own path: ``importlib.import_module`` would hide it from
+    ``python -X importtime``)."""
+    found: KeystoreKind = __import__(_KIND_MODULES[kind], fromlist=["KIND"]).KIND
+    return found
 
 
 def normalise_kind(name: str) -> StoreKind:
@@ -90,16 +123,4 @@ def parse_keystore(
     kind = normalise_kind(storetype) if storetype else sniff_kind(data)
     if kind is None:
         raise KeystoreFormatError("is not a keystore (JKS, JCEKS, PKCS12 or PEM)", path=name)
-    if kind == "PKCS11":
-        raise UsageError("a PKCS#11 token is named by a pkcs11: URI, not a file", path=name)
-    if kind in ("JKS", "JCEKS"):
-        from vault.keystores import jks
-
-        return jks.load(name, data, kind, password)
-    if kind == "PKCS12":
-        from vault.keystores import pkcs12
-
-        return pkcs12.load(name, data, password)
-    from vault.keystores import pem
-
-    return pem.load(name, data, password)
+    return keystore_kind(kind).load(name, data, password)

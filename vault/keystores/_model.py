@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal, NamedTuple
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from vault.errors import AliasError, KeystoreFormatError
+from vault.errors import AliasError, KeystoreFormatError, PasswordError, UsageError
 from vault.secret import Secret
 
 if TYPE_CHECKING:
@@ -52,6 +53,13 @@ def parse_certificate(der: bytes, path: str | None = None) -> x509.Certificate:
     except (ValueError, UnsupportedAlgorithm):
         raise KeystoreFormatError("holds a certificate that does not parse", path=path) from None
     return certificate
+
+
+def need_password(password: Secret | None, path: str, alias: str) -> Secret:
+    """The key password, or a PasswordError naming the alias when there is none."""
+    if password is None:
+        raise PasswordError(f"the key of alias '{alias}' needs a password", path=path, alias=alias)
+    return password
 
 
 class Entry:
@@ -208,3 +216,94 @@ class Keystore(ABC):
             path=self.path,
             alias=entry.alias,
         )
+
+
+# -- writing: the interface every kind implements --------------------------------------
+
+
+class KeyPair(NamedTuple):
+    """A key entry to write: an RSA key and its certificate under ``alias``."""
+
+    alias: str
+    key: rsa.RSAPrivateKey
+    certificate: x509.Certificate
+    key_password: Secret | None = None
+    """The key's own password where the kind keeps one (JKS); by default the store's."""
+
+
+class TrustedCertificate(NamedTuple):
+    """A trusted-certificate entry to write."""
+
+    alias: str
+    certificate: x509.Certificate
+    created: datetime | None = None
+    """Kept where the kind records it (JKS), so that rewriting a store keeps its bytes."""
+
+
+NewEntry = KeyPair | TrustedCertificate
+
+
+class KeystoreKind(ABC):
+    """How one kind of keystore is read, written and re-protected.
+
+    One module per kind holds its :class:`Keystore` subclass and one instance
+    of this, ``KIND``, registered in :mod:`vault.keystores`. The runtime path
+    calls :meth:`load` only; ``create`` and ``passwd`` call the rest. A kind
+    this tool only reads says why in :attr:`read_only`.
+    """
+
+    name: ClassVar[StoreKind]
+    read_only: ClassVar[str | None] = None
+    """Why no keystore of this kind is written here (None: it is written)."""
+    min_password: ClassVar[int] = 0
+    """The shortest store password a new keystore of this kind takes."""
+    one_password: ClassVar[bool] = False
+    """Whether the key password must be the store password."""
+    keys_beside_trust: ClassVar[bool] = False
+    """Whether a trusted certificate may be added beside key entries."""
+
+    @abstractmethod
+    def load(self, name: str, data: bytes, password: Secret | None) -> Keystore:
+        """The keystore in ``data`` (``name`` names it in errors); with no password,
+        what the kind lists unverified, or a PasswordError."""
+
+    def dump(self, entries: Sequence[NewEntry], password: Secret) -> bytes:
+        """A new keystore holding ``entries`` under ``password``."""
+        raise UsageError(self.read_only or f"{self.name} keystores are not written here")
+
+    def rewrap(
+        self,
+        store: Keystore,
+        data: bytes,
+        key_password: Secret,
+        new_password: Secret,
+        new_key_password: Secret,
+    ) -> bytes:
+        """``data``, the bytes ``store`` was loaded from, under new passwords: every
+        entry kept (``key_password`` opens the keys, else the store password)."""
+        raise UsageError(f"{self.name} keystores are read, not written; use keytool -storepasswd")
+
+    def add_trusted(
+        self,
+        store: Keystore,
+        data: bytes,
+        certificate: TrustedCertificate,
+        password: Secret,
+    ) -> bytes:
+        """``store`` (loaded from ``data``) with one trusted certificate more. Here, for a
+        truststore: its certificates written again with the new one after them."""
+        self.refuse_keys(store)
+        existing = [
+            TrustedCertificate(e.alias, e.certificate, e.created)
+            for e in store.entries
+            if e.certificate is not None
+        ]
+        return self.dump([*existing, certificate], password)
+
+    def refuse_keys(self, store: Keystore) -> None:
+        """UsageError when ``store`` holds keys and this kind keeps no trust beside them."""
+        if not self.keys_beside_trust and any(e.kind != "trusted-cert" for e in store.entries):
+            raise UsageError(
+                "holds key entries; import-cert adds to truststores only (or to a JKS)",
+                path=store.path,
+            )

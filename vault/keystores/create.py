@@ -11,18 +11,24 @@ import os
 import re
 import secrets
 from pathlib import Path
-from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from vault import atomic
 from vault._bounded import KEYSTORE_LIMIT, read_bounded
 from vault.errors import InputError, UsageError
-from vault.keystores import load_keystore, normalise_kind
-from vault.keystores._model import StoreKind
+from vault.keystores import (
+    KeyPair,
+    StoreKind,
+    TrustedCertificate,
+    keystore_kind,
+    normalise_kind,
+    parse_keystore,
+    read_keystore_bytes,
+)
 from vault.secret import Secret
 
 KEY_SIZES = (2048, 3072, 4096)
@@ -80,27 +86,30 @@ def create_keystore(
     key_password: Secret | None = None,
 ) -> x509.Certificate:
     """Write a new keystore with one RSA key pair; refuse to overwrite. Returns the certificate."""
-    store_kind = normalise_kind(kind)
+    store_kind = keystore_kind(normalise_kind(kind))
     if key_size not in KEY_SIZES:
         raise UsageError(f"key size {key_size} is not one of {', '.join(map(str, KEY_SIZES))}")
     if validity_days < 1:
         raise UsageError("--validity must be at least one day")
     if not alias or not alias.strip():
         raise UsageError("the alias is empty")
-    if len(password) < 6 and store_kind in ("JKS", "PKCS12"):
-        raise UsageError("the store password must be at least 6 characters (keytool's rule)")
-    if store_kind == "JCEKS":
-        raise UsageError("new keystores are PKCS12, JKS or PEM; JCEKS is read only")
-    if store_kind == "PKCS12" and key_password is not None and key_password != password:
+    if len(password) < store_kind.min_password:
         raise UsageError(
-            "PKCS12 keeps one password: the key password must equal the store password"
+            f"the store password must be at least {store_kind.min_password} characters "
+            "(keytool's rule)"
+        )
+    if store_kind.read_only:
+        raise UsageError(store_kind.read_only)
+    if store_kind.one_password and key_password is not None and key_password != password:
+        raise UsageError(
+            f"{store_kind.name} keeps one password: the key password must equal the store password"
         )
     if Path(path).exists():
         raise InputError("already exists; not overwritten", path=path)
     subject = parse_dname(dname)
     key = rsa.generate_private_key(public_exponent=65537, key_size=key_size)
     cert = self_signed(key, subject, validity_days)
-    atomic.create(path, _serialise(store_kind, alias, key, cert, password, key_password))
+    atomic.create(path, _serialise(store_kind.name, alias, key, cert, password, key_password))
     return cert
 
 
@@ -112,23 +121,8 @@ def _serialise(
     password: Secret,
     key_password: Secret | None,
 ) -> bytes:
-    if kind == "PKCS12":
-        from vault.keystores import pkcs12
-
-        return pkcs12.dump(alias, key, cert, password)
-    if kind == "PEM":
-        from vault.keystores import pem
-
-        return pem.dump(key, cert, password)
-    from vault.keystores import jks
-
-    pkcs8 = key.private_bytes(
-        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    entry = jks.new_private_key_entry(
-        alias, cert.public_bytes(serialization.Encoding.DER), pkcs8, key_password or password
-    )
-    return jks.save_jks([entry], password)
+    """The bytes of a new keystore of ``kind`` holding one key pair."""
+    return keystore_kind(kind).dump([KeyPair(alias, key, cert, key_password)], password)
 
 
 def read_certificate(path: str | os.PathLike[str]) -> x509.Certificate:
@@ -154,62 +148,25 @@ def import_certificate(
 ) -> None:
     """Add a trusted certificate under ``alias``, creating the truststore if missing."""
     target = Path(truststore)
+    new = TrustedCertificate(alias, cert)
     if not target.exists():
         kind = normalise_kind(storetype) if storetype else _kind_for_new(target)
-        atomic.create(target, _truststore_bytes(kind, [(alias, cert)], password, None))
+        atomic.create(target, keystore_kind(kind).dump([new], password))
         return
     with atomic.locked(target):
-        store = load_keystore(target, password, storetype)
+        data = read_keystore_bytes(target)
+        store = parse_keystore(os.fspath(target), data, password, storetype)
         if any(e.alias.lower() == alias.lower() for e in store.entries):
             raise UsageError(
                 f"alias '{alias}' already exists; certificate not imported", path=target
             )
-        kind = store.kind
-        raw_entries = (
-            getattr(store, "_raw", None) if kind == "JKS" else None
-        )  # keys kept as they are
-        if kind != "JKS" and any(e.kind != "trusted-cert" for e in store.entries):
-            raise UsageError(
-                "holds key entries; import-cert adds to truststores only (or to a JKS)",
-                path=target,
-            )
-        if kind == "JCEKS":
-            raise UsageError(
-                "JCEKS is read only here; import into a PKCS12 or JKS truststore", path=target
-            )
-        existing = [(e.alias, e.certificate) for e in store.entries if e.certificate is not None]
-        data = _truststore_bytes(kind, [*existing, (alias, cert)], password, raw_entries)
-        atomic.replace(target, data)
+        atomic.replace(target, keystore_kind(store.kind).add_trusted(store, data, new, password))
 
 
 def _kind_for_new(path: Path) -> StoreKind:
     """By extension: .jks is JKS, .pem/.crt PEM, anything else PKCS12."""
     kinds: dict[str, StoreKind] = {".jks": "JKS", ".pem": "PEM", ".crt": "PEM"}
     return kinds.get(path.suffix.lower(), "PKCS12")
-
-
-def _truststore_bytes(
-    kind: StoreKind,
-    certs: list[tuple[str, x509.Certificate]],
-    password: Secret,
-    raw_jks_entries: dict[str, Any] | None,
-) -> bytes:
-    if kind == "PKCS12":
-        from vault.keystores import pkcs12
-
-        return pkcs12.dump_truststore(certs, password)
-    if kind == "PEM":
-        return b"".join(cert.public_bytes(serialization.Encoding.PEM) for _, cert in certs)
-    from vault.keystores import jks
-
-    entries = list((raw_jks_entries or {}).values())
-    known = {alias.lower() for alias in (raw_jks_entries or {})}
-    for alias, cert in certs:
-        if alias.lower() not in known:
-            entries.append(
-                jks.new_trusted_cert_entry(alias, cert.public_bytes(serialization.Encoding.DER))
-            )
-    return jks.save_jks(entries, password)
 
 
 __all__ = ["create_keystore", "import_certificate", "parse_dname", "read_certificate"]

@@ -1,59 +1,35 @@
-"""JKS (read and written here, see ``_jks_native``) and JCEKS (through pyjks).
+"""JKS, read and written here (the bytes in ``_jks_native``), without pyjks.
 
-pyjks, which pulls in pycryptodome, is imported only for JCEKS. Its loader
-fails on keys written by JDK 21+ (pyjks issue 79: no algorithm parameters),
-so JCEKS keys are not decrypted by it at load time either.
+Key entries keep the protection they have when the file is rewritten (a
+trusted certificate added); ``passwd`` re-protects each key with the new key
+password. JCEKS, which shares the key protector, is :mod:`.jceks`.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives import serialization
 
 from vault.errors import KeystoreFormatError, PasswordError
 from vault.keystores import _jks_native
-from vault.keystores._model import Entry, EntryKind, Keystore, StoreKind
+from vault.keystores._model import (
+    Entry,
+    EntryKind,
+    Keystore,
+    KeystoreKind,
+    NewEntry,
+    TrustedCertificate,
+    need_password,
+)
 from vault.secret import Secret
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from cryptography import x509
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
-
-
-class JceksKeystore(Keystore):
-    def __init__(
-        self, path: str, entries: tuple[Entry, ...], password: Secret | None, raw: dict[str, Any]
-    ) -> None:
-        super().__init__(path, "JCEKS", entries, password)
-        self._raw = raw
-
-    def _decrypt_private_key(self, entry: Entry, password: Secret | None) -> PrivateKeyTypes:
-        raw = self._raw[entry.alias]
-        pkcs8 = _decrypt_pkcs8(raw, _need(password, self.path, entry.alias), self.path, entry.alias)
-        # With the store password given, the store's keyed digest has vouched for these
-        # bytes: OpenSSL's slow RSA consistency check (primality tests) is skipped.
-        return serialization.load_der_private_key(
-            pkcs8, None, unsafe_skip_rsa_key_validation=self.store_password is not None
-        )
-
-    def _decrypt_secret_key(self, entry: Entry, password: Secret | None) -> bytes:
-        import jks
-
-        raw = self._raw[entry.alias]
-        try:
-            raw.decrypt(_need(password, self.path, entry.alias).reveal())
-        except jks.util.DecryptionFailureException:
-            raise PasswordError(
-                f"wrong key password for alias '{entry.alias}'", path=self.path, alias=entry.alias
-            ) from None
-        except Exception as exc:
-            raise KeystoreFormatError(
-                f"cannot read the secret key '{entry.alias}' ({type(exc).__name__})",
-                path=self.path,
-                alias=entry.alias,
-            ) from None
-        return bytes(raw.key)
 
 
 class JksKeystore(Keystore):
@@ -70,7 +46,7 @@ class JksKeystore(Keystore):
     def _decrypt_private_key(self, entry: Entry, password: Secret | None) -> PrivateKeyTypes:
         protected = self._raw[entry.alias].protected_key
         assert protected is not None
-        secret = _need(password, self.path, entry.alias)
+        secret = need_password(password, self.path, entry.alias)
         try:
             pkcs8 = _jks_native.unprotect(protected, secret.reveal())
             # The key's own SHA-1 check digest has just passed: the bytes are the ones
@@ -88,7 +64,7 @@ class JksKeystore(Keystore):
             ) from None
 
 
-def load_jks(path: str, data: bytes, password: Secret | None) -> JksKeystore:
+def _load(path: str, data: bytes, password: Secret | None) -> JksKeystore:
     """Load a JKS; with no password, entries are listed unverified."""
     try:
         raw = _jks_native.load(data, password.reveal() if password is not None else None)
@@ -110,103 +86,92 @@ def load_jks(path: str, data: bytes, password: Secret | None) -> JksKeystore:
     return JksKeystore(path, tuple(entries), password, {e.alias: e for e in raw})
 
 
-def _need(password: Secret | None, path: str, alias: str) -> Secret:
-    if password is None:
-        raise PasswordError(f"the key of alias '{alias}' needs a password", path=path, alias=alias)
-    return password
+def _der(certificate: x509.Certificate) -> bytes:
+    return certificate.public_bytes(serialization.Encoding.DER)
 
 
-def _decrypt_pkcs8(raw: Any, password: Secret, path: str, alias: str) -> bytes:
-    """A JCEKS key entry's PKCS#8 (JCEKS may also hold keys under Sun's JKS protector)."""
-    import jks
-
-    try:
-        return _jks_native.unprotect(raw._encrypted, password.reveal())
-    except _jks_native.JksPasswordError:
-        raise PasswordError(
-            f"wrong key password for alias '{alias}'", path=path, alias=alias
-        ) from None
-    except _jks_native.JksFormatError:
-        pass  # not Sun's JKS protector: the JCEKS one, through pyjks
-    try:
-        raw.decrypt(password.reveal())
-        return bytes(raw.pkey_pkcs8)
-    except jks.util.DecryptionFailureException:
-        raise PasswordError(
-            f"wrong key password for alias '{alias}'", path=path, alias=alias
-        ) from None
-    except Exception:
-        # A wrong key password may decrypt to bytes that are no ASN.1 at all.
-        raise PasswordError(
-            f"wrong key password for alias '{alias}' (or a damaged entry)", path=path, alias=alias
-        ) from None
+def _timestamp(created: datetime | None) -> int:
+    """Milliseconds since 1970, as JKS stores them (0: now, when written)."""
+    return round(created.timestamp() * 1000) if created is not None else 0
 
 
-def load(path: str, data: bytes, kind: StoreKind, password: Secret | None) -> Keystore:
-    """Load a JKS or JCEKS; with no password, entries are listed unverified."""
-    if kind == "JKS":
-        return load_jks(path, data, password)
-    import logging
+class JksKind(KeystoreKind):
+    name = "JKS"
+    min_password = 6  # keytool's rule
+    keys_beside_trust = True
 
-    import jks
+    def load(self, name: str, data: bytes, password: Secret | None) -> JksKeystore:
+        """A JKS; with no password, its entries listed unverified."""
+        return _load(name, data, password)
 
-    # javaobj dumps its parser state at ERROR level on a damaged JCEKS: keep it off stderr.
-    logging.getLogger("javaobj").propagate = False
-    logging.getLogger("javaobj").addHandler(logging.NullHandler())
+    def dump(self, entries: Sequence[NewEntry], password: Secret) -> bytes:
+        raw = []
+        for entry in entries:
+            if isinstance(entry, TrustedCertificate):
+                stamp = _timestamp(entry.created)
+                raw.append(_jks_native.RawEntry(entry.alias, stamp, (_der(entry.certificate),)))
+                continue
+            pkcs8 = entry.key.private_bytes(
+                serialization.Encoding.DER,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+            protected = _jks_native.protect(pkcs8, (entry.key_password or password).reveal())
+            raw.append(_jks_native.RawEntry(entry.alias, 0, (_der(entry.certificate),), protected))
+        return _jks_native.dump(raw, password.reveal())
 
-    try:
-        store = jks.KeyStore.loads(
-            data, password.reveal() if password is not None else None, try_decrypt_keys=False
-        )
-    except jks.util.KeystoreSignatureException:
-        raise PasswordError(
-            "wrong store password (keystore integrity check failed)", path=path
-        ) from None
-    except Exception as exc:  # pyjks and javaobj raise anything from struct.error to RuntimeError
-        raise KeystoreFormatError(
-            f"not a readable {kind} keystore ({type(exc).__name__})", path=path
-        ) from None
-    entries: list[Entry] = []
-    raw: dict[str, Any] = {}
-    for alias, item in store.entries.items():
-        created = datetime.fromtimestamp(item.timestamp / 1000, tz=UTC)
-        raw[alias] = item
-        if isinstance(item, jks.PrivateKeyEntry):
-            chain = tuple(bytes(der) for _, der in item.cert_chain)
-            leaf = chain[0] if chain else None
-            entries.append(Entry(alias, "private-key", leaf, chain, created, "RSA", source=path))
-        elif isinstance(item, jks.TrustedCertEntry):
-            cert = bytes(item.cert)
-            entries.append(Entry(alias, "trusted-cert", cert, (cert,), created, source=path))
-        else:
-            algorithm, size = _peek_secret(item, password)
-            entries.append(Entry(alias, "secret-key", None, (), created, algorithm, size, path))
-    return JceksKeystore(path, tuple(entries), password, raw)
+    def rewrap(
+        self,
+        store: Keystore,
+        data: bytes,
+        key_password: Secret,
+        new_password: Secret,
+        new_key_password: Secret,
+    ) -> bytes:
+        """Every key re-protected with the new key password, the file re-sealed."""
+        assert isinstance(store, JksKeystore)
+        entries = []
+        for entry in store.entries:
+            raw = store._raw[entry.alias]
+            if raw.protected_key is not None:
+                pkcs8 = _unprotect(store, entry.alias, raw.protected_key, key_password)
+                protected = _jks_native.protect(pkcs8, new_key_password.reveal())
+                raw = raw._replace(protected_key=protected)
+            entries.append(raw)
+        return _jks_native.dump(entries, new_password.reveal())
 
-
-def _peek_secret(item: Any, password: Secret | None) -> tuple[str | None, int | None]:
-    """Algorithm and size of a JCEKS secret key, when the store password opens it."""
-
-    if password is None:
-        return None, None
-    try:
-        item.decrypt(password.reveal())
-    except Exception:  # a wrong key password or a damaged sealed object: shown as unknown
-        return None, None
-    return str(item.algorithm), int(item.key_size)
-
-
-def save_jks(entries: list[_jks_native.RawEntry], store_password: Secret) -> bytes:
-    """A JKS of ``entries`` (key entries keep the protection they have)."""
-    return _jks_native.dump(entries, store_password.reveal())
-
-
-def new_private_key_entry(
-    alias: str, cert_der: bytes, pkcs8: bytes, key_password: Secret
-) -> _jks_native.RawEntry:
-    protected = _jks_native.protect(pkcs8, key_password.reveal())
-    return _jks_native.RawEntry(alias, 0, (cert_der,), protected)
+    def add_trusted(
+        self,
+        store: Keystore,
+        data: bytes,
+        certificate: TrustedCertificate,
+        password: Secret,
+    ) -> bytes:
+        """Every entry kept byte for byte (keys in the protection they have), the
+        certificate after them."""
+        assert isinstance(store, JksKeystore)
+        entries = [store._raw[entry.alias] for entry in store.entries]
+        stamp = _timestamp(certificate.created)
+        der = _der(certificate.certificate)
+        entries.append(_jks_native.RawEntry(certificate.alias, stamp, (der,)))
+        return _jks_native.dump(entries, password.reveal())
 
 
-def new_trusted_cert_entry(alias: str, cert_der: bytes) -> _jks_native.RawEntry:
-    return _jks_native.RawEntry(alias, 0, (cert_der,))
+def _unprotect(store: Keystore, alias: str, protected: bytes, key_password: Secret) -> bytes:
+    """A JKS key under the key password given, else under the store password (keytool's
+    default): a keystore whose keys have different passwords still changes in one run."""
+    for candidate in (key_password, store.store_password):
+        if candidate is None:
+            continue
+        try:
+            return _jks_native.unprotect(protected, candidate.reveal())
+        except _jks_native.JksPasswordError:
+            continue
+    raise PasswordError(
+        f"wrong key password for alias '{alias}' (tried the key and the store password)",
+        path=store.path,
+        alias=alias,
+    )
+
+
+KIND = JksKind()

@@ -17,12 +17,14 @@ from typing import TYPE_CHECKING
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from vault.errors import KeystoreFormatError, PasswordError
+from vault.errors import KeystoreFormatError, PasswordError, UsageError
 from vault.keystores import _der
-from vault.keystores._model import Entry, Keystore
+from vault.keystores._model import Entry, KeyPair, Keystore, KeystoreKind, NewEntry
 from vault.secret import Secret
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from cryptography import x509
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
@@ -162,11 +164,52 @@ def _certificate_der(block: bytes, path: str) -> bytes:
     return certificate.raw
 
 
-def dump(key: PrivateKeyTypes, cert: x509.Certificate, password: Secret) -> bytes:
-    """The key (PKCS#8, encrypted with the password) followed by its certificate."""
-    key_pem = key.private_bytes(
+def _encrypted(key: PrivateKeyTypes, password: Secret) -> bytes:
+    """The key as PKCS#8 PEM, encrypted with the password."""
+    return key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.BestAvailableEncryption(password.encode()),
     )
-    return key_pem + cert.public_bytes(serialization.Encoding.PEM)
+
+
+class PemKind(KeystoreKind):
+    name = "PEM"
+
+    def load(self, name: str, data: bytes, password: Secret | None) -> PemKeystore:
+        return load(name, data, password)
+
+    def dump(self, entries: Sequence[NewEntry], password: Secret) -> bytes:
+        """The key (PKCS#8, encrypted with the password) followed by its certificate;
+        or certificates alone, a truststore."""
+        pairs = [e for e in entries if isinstance(e, KeyPair)]
+        if pairs and len(entries) != 1:
+            raise UsageError("a PEM file holds one key pair, or certificates only")
+        if pairs:
+            return _encrypted(pairs[0].key, password) + _pem(pairs[0].certificate)
+        return b"".join(_pem(e.certificate) for e in entries)
+
+    def rewrap(
+        self,
+        store: Keystore,
+        data: bytes,
+        key_password: Secret,
+        new_password: Secret,
+        new_key_password: Secret,
+    ) -> bytes:
+        """The private key block encrypted again, every other byte kept."""
+        assert isinstance(store, PemKeystore)
+        if not store._key_pem:
+            raise UsageError(
+                "holds certificates only: there is no password to change", path=store.path
+            )
+        new_pem = _encrypted(store.private_key(None, key_password), new_key_password)
+        start = data.index(store._key_pem)
+        return data[:start] + new_pem.rstrip(b"\n") + data[start + len(store._key_pem) :]
+
+
+def _pem(certificate: x509.Certificate) -> bytes:
+    return certificate.public_bytes(serialization.Encoding.PEM)
+
+
+KIND = PemKind()

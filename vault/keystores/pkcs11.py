@@ -5,218 +5,34 @@ A key pair is a private-key object and a certificate object that share a CKA_ID
 (CKM_RSA_PKCS_OAEP, or raw RSA with the padding checked here) and never read out:
 the keystore's private keys are :class:`~._device.DeviceKey` handles.
 
-Sessions and threads: one session per token per process, opened on first use and
-kept until the process ends. python-pkcs11 starts a module with
-``C_Initialize(NULL)``, which tells the module that the application will not call
-it from two threads at once; so every call into any module goes through one lock,
-:data:`_LOCK` (the token serialises its operations anyway).
+Sessions and threads: one session per token per process, every call into a
+module under one lock (:mod:`._pkcs11_session`).
 
-The binding (the ``secure-vault[pkcs11]`` extra) is imported only here, and this
-module only when a ``pkcs11:`` URI is opened.
+The binding (the ``secure-vault[pkcs11]`` extra) is imported only by these two
+modules, and they only when a ``pkcs11:`` URI is opened.
 """
 
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from vault.crypto._primitives import pkcs1_unpad
-from vault.errors import (
-    AliasError,
-    InputError,
-    KeystoreFormatError,
-    KeyTroubleError,
-    PasswordError,
-    UsageError,
-)
+from vault.errors import AliasError, InputError, KeystoreFormatError, KeyTroubleError, UsageError
+from vault.keystores import _pkcs11_session as sessions
 from vault.keystores._device import DeviceKey, OaepDigest
-from vault.keystores._model import Entry, Keystore, parse_certificate
+from vault.keystores._model import Entry, Keystore, KeystoreKind, parse_certificate
 from vault.secret import Secret
 
 if TYPE_CHECKING:
     from cryptography import x509
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
-    from pkcs11 import Session, Token
+    from pkcs11 import Session
 
     from vault.keystores._pkcs11_uri import Pkcs11Uri
-
-_LOCK = threading.RLock()
-"""Held around every call into a PKCS#11 module in this process."""
-
-
-def _binding() -> Any:
-    try:
-        import pkcs11
-    except ImportError:
-        raise UsageError(
-            "a pkcs11: keystore needs the PKCS#11 binding: pip install 'secure-vault[pkcs11]'"
-        ) from None
-    return pkcs11
-
-
-class _Held:
-    """The process's session with one token, and the PIN it logged in with."""
-
-    def __init__(self, token: Token, session: Session, pin: Secret | None) -> None:
-        self.token = token
-        self.session = session
-        self.pin = pin
-        self.label = token.label
-        self.mechanisms = set(token.slot.get_mechanisms())
-        self.oaep_refused: set[str] = set()
-
-
-_SESSIONS: dict[tuple[str, int, bytes], _Held] = {}
-_OLD_SESSIONS: list[_Held] = []  # kept open: keystores opened earlier still use them
-
-
-# -- errors ------------------------------------------------------------------------
-
-
-def _bad_data_errors(p11: Any) -> tuple[type[Exception], ...]:
-    e = p11.exceptions
-    return (
-        e.EncryptedDataInvalid,
-        e.EncryptedDataLenRange,
-        e.DataInvalid,
-        e.DataLenRange,
-        e.GeneralError,  # SoftHSM2's answer to a bad PKCS#1 block
-        e.FunctionFailed,
-    )
-
-
-def _refused_errors(p11: Any) -> tuple[type[Exception], ...]:
-    e = p11.exceptions
-    return (
-        e.ArgumentsBad,
-        e.MechanismInvalid,
-        e.MechanismParamInvalid,
-        e.FunctionNotSupported,
-    )
-
-
-def _device_error(label: str, exc: BaseException, where: str | None) -> KeyTroubleError:
-    """A token that failed (removed, unreachable, closed the session): one line, exit 3."""
-    return KeyTroubleError(
-        f"token '{label}' failed ({type(exc).__name__}): removed, unreachable or reset; "
-        "nothing was written",
-        path=where,
-    )
-
-
-@contextmanager
-def _calls(label: str, where: str | None) -> Iterator[Any]:
-    """The binding, with the lock held; a PKCS#11 error that escapes is a device error."""
-    p11 = _binding()
-    with _LOCK:
-        try:
-            yield p11
-        except p11.exceptions.PKCS11Error as exc:
-            raise _device_error(label, exc, where) from None
-
-
-# -- finding the token -------------------------------------------------------------
-
-
-def _library(p11: Any, module: str) -> Any:
-    if not os.path.isfile(module):
-        raise InputError("no such PKCS#11 module", path=module)
-    try:
-        return p11.lib(module)
-    except p11.exceptions.PKCS11Error:
-        raise InputError("cannot load it as a PKCS#11 module", path=module) from None
-
-
-def _describe(uri: Pkcs11Uri) -> str:
-    parts = [
-        f"{name}={value}"
-        for name, value in (
-            ("token", uri.token),
-            ("serial", uri.serial),
-            ("slot-id", uri.slot_id),
-            ("manufacturer", uri.manufacturer),
-            ("model", uri.model),
-        )
-        if value is not None
-    ]
-    return ", ".join(parts) or "any"
-
-
-def _find_token(p11: Any, lib: Any, uri: Pkcs11Uri) -> Token:
-    found: list[Token] = []
-    present: list[str] = []
-    for slot in lib.get_slots(token_present=True):
-        try:
-            token = slot.get_token()
-        except (p11.exceptions.TokenNotPresent, p11.exceptions.TokenNotRecognised):
-            continue
-        if not token.flags & p11.TokenFlag.TOKEN_INITIALIZED:
-            continue
-        present.append(token.label)
-        serial = token.serial.decode("ascii", "replace").strip()
-        if (
-            (uri.token is None or token.label == uri.token)
-            and (uri.serial is None or serial == uri.serial)
-            and (uri.slot_id is None or slot.slot_id == uri.slot_id)
-            and (uri.manufacturer is None or token.manufacturer_id == uri.manufacturer)
-            and (uri.model is None or token.model == uri.model)
-        ):
-            found.append(token)
-    if not found:
-        known = ", ".join(repr(label) for label in present) or "none"
-        raise KeyTroubleError(f"no token matches {_describe(uri)} (tokens present: {known})")
-    if len(found) > 1:
-        raise UsageError(
-            f"{len(found)} tokens match {_describe(uri)}; add serial= or slot-id= to the URI"
-        )
-    return found[0]
-
-
-def _session(uri: Pkcs11Uri, module: str, pin: Secret | None, *, rw: bool = False) -> _Held:
-    """The process's session with the token, opened (and logged in) on first use."""
-    p11 = _binding()
-    e = p11.exceptions
-    with _LOCK:
-        lib = _library(p11, module)
-        try:
-            token = _find_token(p11, lib, uri)
-        except e.PKCS11Error as exc:
-            raise _device_error(uri.token or "?", exc, uri.text) from None
-        key = (os.path.realpath(module), token.slot.slot_id, token.serial)
-        held = _SESSIONS.get(key)
-        if held is not None and (held.session.rw or not rw):
-            if pin is None or (held.pin is not None and held.pin == pin):
-                return held
-            if held.pin is not None:
-                raise PasswordError(
-                    f"token '{token.label}': a different PIN from the one this process "
-                    "logged in with"
-                )
-        try:
-            if held is not None and held.pin is not None:
-                session = token.open(rw=rw)  # the login holds for every session
-            else:
-                session = token.open(rw=rw, user_pin=pin.reveal() if pin is not None else None)
-        except (e.PinIncorrect, e.PinLenRange, e.PinInvalid):
-            raise PasswordError(f"token '{token.label}': wrong PIN", path=uri.text) from None
-        except e.PinLocked:
-            raise PasswordError(f"token '{token.label}': PIN locked", path=uri.text) from None
-        except e.UserPinNotInitialized:
-            raise PasswordError(f"token '{token.label}': no user PIN", path=uri.text) from None
-        except e.PKCS11Error as exc:
-            raise _device_error(token.label, exc, uri.text) from None
-        if held is not None:
-            _OLD_SESSIONS.append(held)
-        fresh = _Held(token, session, pin if pin is not None else held.pin if held else None)
-        _SESSIONS[key] = fresh
-        return fresh
-
 
 # -- the keystore ------------------------------------------------------------------
 
@@ -224,7 +40,9 @@ def _session(uri: Pkcs11Uri, module: str, pin: Secret | None, *, rw: bool = Fals
 class TokenKey(DeviceKey):
     """A private key object of a token; it decrypts and signs there."""
 
-    def __init__(self, held: _Held, obj: Any, bits: int, certificate_der: bytes | None) -> None:
+    def __init__(
+        self, held: sessions.Held, obj: Any, bits: int, certificate_der: bytes | None
+    ) -> None:
         self._held = held
         self._obj = obj
         self._bits = bits
@@ -256,7 +74,7 @@ class TokenKey(DeviceKey):
         size = (self._bits + 7) // 8
         if len(block) != size:
             raise ValueError("decryption failed")
-        with _calls(self._held.label, None) as p11:
+        with sessions.calls(self._held.label, None) as p11:
             m = p11.Mechanism
             raw = m.RSA_X_509 in self._held.mechanisms
             try:
@@ -268,7 +86,7 @@ class TokenKey(DeviceKey):
                     digest = m.SHA_1 if oaep_digest == "SHA-1" else m.SHA256
                     try:
                         return self._op(block, m.RSA_PKCS_OAEP, (digest, p11.MGF.SHA1, None))
-                    except _refused_errors(p11):
+                    except sessions.refused_errors(p11):
                         self._held.oaep_refused.add(oaep_digest)
                 if not raw:
                     raise KeyTroubleError(
@@ -279,7 +97,7 @@ class TokenKey(DeviceKey):
 
                 algorithm = hashes.SHA1() if oaep_digest == "SHA-1" else hashes.SHA256()
                 return oaep_unpad(self._op(block, m.RSA_X_509).rjust(size, b"\0"), algorithm)
-            except _bad_data_errors(p11):
+            except sessions.bad_data_errors(p11):
                 raise ValueError("decryption failed") from None
 
     def decrypt(self, ciphertext: bytes, padding: padding.AsymmetricPadding) -> bytes:
@@ -291,7 +109,7 @@ class TokenKey(DeviceKey):
 
         if not isinstance(padding, PKCS1v15) or not isinstance(algorithm, hashes.SHA256):
             raise TypeError("a token's key signs SHA256withRSA only")
-        with _calls(self._held.label, None) as p11:
+        with sessions.calls(self._held.label, None) as p11:
             self.operations += 1
             return bytes(self._obj.sign(data, mechanism=p11.Mechanism.SHA256_RSA_PKCS))
 
@@ -326,7 +144,7 @@ class TokenKeystore(Keystore):
     def __init__(
         self,
         uri: Pkcs11Uri,
-        held: _Held,
+        held: sessions.Held,
         entries: tuple[Entry, ...],
         keys: dict[str, list[_Pair]],
         pin: Secret | None,
@@ -395,8 +213,8 @@ def _objects(p11: Any, session: Session, klass: Any) -> list[Any]:
 def open_token(uri: Pkcs11Uri, module: str, pin: Secret | None) -> TokenKeystore:
     """The token's key pairs, certificates and secret keys. Without a PIN only public
     objects are seen (certificates, usually): enough to encrypt."""
-    held = _session(uri, module, pin)
-    with _calls(held.label, uri.text) as p11:
+    held = sessions.open_session(uri, module, pin)
+    with sessions.calls(held.label, uri.text) as p11:
         a, oc = p11.Attribute, p11.ObjectClass
         session = held.session
         certs: list[tuple[str, bytes, bytes]] = []
@@ -554,9 +372,9 @@ def create_key_pair(
 
     if not uri.object:
         raise UsageError(f"{uri.text}: say the new key's label with object= in the URI")
-    held = _session(uri, module, pin, rw=True)
+    held = sessions.open_session(uri, module, pin, rw=True)
     made: list[Any] = []
-    with _calls(held.label, uri.text) as p11:
+    with sessions.calls(held.label, uri.text) as p11:
         a = p11.Attribute
         session = held.session
         if list(session.get_objects({a.LABEL: uri.object})):
@@ -635,7 +453,7 @@ def key_attributes(store: TokenKeystore, alias: str | None = None) -> dict[str, 
     pairs = store._keys.get(entry.alias.lower(), [])
     if not pairs:
         raise AliasError(f"entry '{entry.alias}' has no private key object", path=store.path)
-    with _calls(store.token_label, store.path) as p11:
+    with sessions.calls(store.token_label, store.path) as p11:
         a = p11.Attribute
         names = {
             "sensitive": a.SENSITIVE,
@@ -647,5 +465,30 @@ def key_attributes(store: TokenKeystore, alias: str | None = None) -> dict[str, 
         values = pairs[0].key.get_attributes(list(names.values()))
         return {name: bool(values.get(attr)) for name, attr in names.items()}
 
+
+class TokenKind(KeystoreKind):
+    """A token is opened by its URI (:func:`open_token`) and its key pairs are made inside
+    it (:func:`create_key_pair`): there are no bytes to load, dump or rewrap."""
+
+    name = "PKCS11"
+    read_only = "a token's key pair is made inside it: name the token by its pkcs11: URI"
+
+    def load(self, name: str, data: bytes, password: Secret | None) -> Keystore:
+        raise UsageError("a PKCS#11 token is named by a pkcs11: URI, not a file", path=name)
+
+    def rewrap(
+        self,
+        store: Keystore,
+        data: bytes,
+        key_password: Secret,
+        new_password: Secret,
+        new_key_password: Secret,
+    ) -> bytes:
+        raise UsageError(
+            "a token's PIN is changed with the token's own tools (e.g. pkcs11-tool --change-pin)"
+        )
+
+
+KIND = TokenKind()
 
 __all__ = ["TokenKey", "TokenKeystore", "create_key_pair", "key_attributes", "open_token"]

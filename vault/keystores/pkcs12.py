@@ -19,14 +19,22 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from cryptography.hazmat.primitives import hashes, serialization
 
 from vault.crypto._primitives import CheckFailed, compare_digest, pbes2_decrypt, pkcs12_mac
-from vault.errors import AliasError, KeystoreFormatError, PasswordError
+from vault.errors import AliasError, KeystoreFormatError, PasswordError, UsageError
 from vault.keystores import _der
 from vault.keystores._der import DerError, Tlv
-from vault.keystores._model import Entry, Keystore
+from vault.keystores._model import (
+    Entry,
+    KeyPair,
+    Keystore,
+    KeystoreKind,
+    NewEntry,
+    TrustedCertificate,
+)
 from vault.secret import Secret
 
 if TYPE_CHECKING:
-    from cryptography import x509
+    from collections.abc import Sequence
+
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
     from cryptography.hazmat.primitives.serialization import pkcs12
 
@@ -491,39 +499,70 @@ def _pbes2(algorithm: Tlv, ciphertext: bytes, password: bytes) -> bytes:
         raise _WrongPassword from None
 
 
-def _encryption(password: Secret) -> serialization.KeySerializationEncryption:
-    """PBES2 (PBKDF2-SHA256, AES-256-CBC) and an HMAC-SHA256 MAC, as JDK 17's keytool writes."""
-    from cryptography.hazmat.primitives.serialization import pkcs12
+class Pkcs12Kind(KeystoreKind):
+    """Written as JDK 17's keytool writes: PBES2 (PBKDF2-SHA256, AES-256-CBC) and an
+    HMAC-SHA256 MAC, one password for the store and its key."""
 
-    return (
-        serialization.PrivateFormat.PKCS12.encryption_builder()
-        .kdf_rounds(10000)
-        .key_cert_algorithm(pkcs12.PBES.PBESv2SHA256AndAES256CBC)
-        .hmac_hash(hashes.SHA256())
-        .build(_password_bytes(password) or b"")
-    )
+    name = "PKCS12"
+    min_password = 6  # keytool's rule
+    one_password = True
+
+    def load(self, name: str, data: bytes, password: Secret | None) -> Pkcs12Keystore:
+        return load(name, data, password)
+
+    def dump(self, entries: Sequence[NewEntry], password: Secret) -> bytes:
+        """One key pair, or certificates only (trustedCertEntry in Java: the Oracle trust
+        attribute is set)."""
+        from cryptography.hazmat.primitives.serialization import pkcs12
+
+        encryption = (
+            serialization.PrivateFormat.PKCS12.encryption_builder()
+            .kdf_rounds(10000)
+            .key_cert_algorithm(pkcs12.PBES.PBESv2SHA256AndAES256CBC)
+            .hmac_hash(hashes.SHA256())
+            .build(_password_bytes(password) or b"")
+        )
+        pairs = [e for e in entries if isinstance(e, KeyPair)]
+        if not pairs:
+            trusted = [
+                pkcs12.PKCS12Certificate(e.certificate, e.alias.encode())
+                for e in entries
+                if isinstance(e, TrustedCertificate)
+            ]
+            return pkcs12.serialize_java_truststore(trusted, encryption)
+        if len(entries) != 1:
+            raise UsageError("a PKCS12 is written here with one key pair, or certificates only")
+        (pair,) = pairs
+        if pair.key_password is not None and pair.key_password != password:
+            raise UsageError(
+                "PKCS12 keeps one password: the key password must equal the store password"
+            )
+        return pkcs12.serialize_key_and_certificates(
+            pair.alias.encode(), pair.key, pair.certificate, None, encryption
+        )
+
+    def rewrap(
+        self,
+        store: Keystore,
+        data: bytes,
+        key_password: Secret,
+        new_password: Secret,
+        new_key_password: Secret,
+    ) -> bytes:
+        """Written again when the file holds one key pair and nothing else (keytool's own
+        shape for a key pair); anything richer is refused, not thinned."""
+        if new_key_password != new_password:
+            raise UsageError("a PKCS12 keystore's key password is its store password")
+        keys = [e for e in store.entries if e.kind == "private-key"]
+        if len(keys) != 1 or len(store.entries) != 1 or len(keys[0].chain_der) > 1:
+            raise UsageError(
+                "holds more than one key pair (or a chain, certificates or secret keys beside "
+                "it); rewriting it here would drop entries: use keytool -storepasswd",
+                path=store.path,
+            )
+        alias = keys[0].alias
+        pair = KeyPair(alias, store.private_key(alias, key_password), store.certificate(alias))
+        return self.dump([pair], new_password)
 
 
-def dump(
-    alias: str,
-    key: PrivateKeyTypes | None,
-    cert: x509.Certificate | None,
-    password: Secret,
-) -> bytes:
-    """A PKCS12 holding one key entry, readable by JDK 17's keytool."""
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.hazmat.primitives.serialization import pkcs12
-
-    assert key is None or isinstance(key, rsa.RSAPrivateKey)
-    encryption = _encryption(password)
-    return pkcs12.serialize_key_and_certificates(alias.encode(), key, cert, None, encryption)
-
-
-def dump_truststore(certs: list[tuple[str, x509.Certificate]], password: Secret) -> bytes:
-    """A PKCS12 truststore Java lists as trustedCertEntry (the Oracle trust attribute is set)."""
-    from cryptography.hazmat.primitives.serialization import pkcs12
-
-    encryption = _encryption(password)
-    return pkcs12.serialize_java_truststore(
-        [pkcs12.PKCS12Certificate(cert, alias.encode()) for alias, cert in certs], encryption
-    )
+KIND = Pkcs12Kind()

@@ -81,7 +81,7 @@ def publish(directory: str | os.PathLike[str], values: Mapping[str, Secret]) -> 
     ``directory`` is created when missing; an existing one that is not a real folder
     owned by this user, empty or written by this function, is refused untouched.
     Two runs at once on one folder take turns."""
-    from vault.atomic import failpoint
+    from vault._failpoint import failpoint
 
     target = Path(directory)
     names = {check_file_name(alias): value for alias, value in values.items()}

@@ -12,6 +12,10 @@ generated document:
   parses to the same data with only those values changed;
 * when the format has an inline store, added entries parse back under it and
   nothing else changes.
+
+The reference value of a scalar is looked up by its key path (``value_at``);
+a format whose paths do not name one value each (XML: sibling elements share
+a name) overrides ``value_at`` and ``set_value`` to look it up otherwise.
 """
 
 from __future__ import annotations
@@ -82,15 +86,23 @@ class FormatContract:
         """How the reference parser's value compares to Scalar.value (override for non-strings)."""
         return reference_value if isinstance(reference_value, str) else str(reference_value)
 
+    def value_at(self, data: Any, scalar: Scalar, index: int) -> Any:
+        """The reference parser's value for ``scalar``, the ``index``-th of the document's."""
+        return get(data, scalar.path)
+
+    def set_value(self, data: Any, scalar: Scalar, index: int, value: str) -> None:
+        """Set the reference data's value for ``scalar`` as the replacement does."""
+        put(data, scalar.path, value)
+
     # -- the contract ---------------------------------------------------------
 
     def check_scalars(self, text: str) -> Document:
         doc = parse(text, self.format_name)
         data = self.load(text)
         spans = []
-        for scalar in doc.scalars():
+        for index, scalar in enumerate(doc.scalars()):
             if scalar.is_string:
-                assert get(data, scalar.path) == scalar.value, scalar
+                assert self.value_at(data, scalar, index) == scalar.value, scalar
             assert text.count("\n", 0, scalar.start) + 1 == scalar.line
             spans.append((scalar.start, scalar.end))
         assert spans == sorted(spans)
@@ -99,13 +111,13 @@ class FormatContract:
     def check_replace(self, text: str, choose: list[bool], values: list[str]) -> None:
         doc = parse(text, self.format_name)
         data = self.load(text)
-        strings = [s for s in doc.scalars() if s.is_string]
+        strings = [(i, s) for i, s in enumerate(doc.scalars()) if s.is_string]
         edits = []
-        for n, scalar in enumerate(strings):
+        for n, (index, scalar) in enumerate(strings):
             if choose and choose[n % len(choose)]:
                 value = values[n % len(values)] if values else NEW_VALUES[n % len(NEW_VALUES)]
                 edits.append(doc.replace(scalar, value))
-                put(data, scalar.path, value)
+                self.set_value(data, scalar, index, value)
         after = apply_edits(text, edits)
         untouched_equal(text, after, edits)
         assert self.load(after) == data

@@ -1,13 +1,22 @@
-"""XML adapter: spans checked against ElementTree, safe parsing, the XPath subset."""
+"""XML adapter: spans checked against ElementTree, safe parsing, the XPath subset; XML under
+the format contract, its values read by SAX."""
 
 from __future__ import annotations
 
+import io
 import xml.etree.ElementTree as ET
+import xml.sax
+import xml.sax.handler
+from typing import Any, ClassVar
+from xml.sax.handler import ContentHandler, LexicalHandler
+from xml.sax.xmlreader import AttributesImpl
 
 import pytest
+from hypothesis import strategies as st
 
-from tests.configs.formats.contract import NEW_VALUES, untouched_equal
+from tests.configs.formats.contract import NEW_VALUES, FormatContract, untouched_equal
 from vault.configs.formats import ParseError, apply_edits, parse
+from vault.configs.formats._base import Document, Scalar
 from vault.configs.formats.xml import XmlDocument
 from vault.errors import XPathError
 from vault.wso2.xpath import compile_xpath
@@ -151,3 +160,160 @@ def test_xpath_last_attribute_and_refusals() -> None:
     for bad in ("Server/Security", "//a[contains(., 'x')]", "//a/@b", "//"):
         with pytest.raises(XPathError):
             compile_xpath(bad)
+
+
+# -- the format contract ----------------------------------------------------------------
+
+
+class _Values(ContentHandler, LexicalHandler):
+    """The values the adapter should find, read by SAX (no namespace processing: names
+    as written): every attribute but namespace declarations and the secret-alias marker,
+    and the text of each leaf element with no comment or processing instruction inside;
+    an element WSO2 marked with svns:secretAlias holds no values (but its other
+    attributes), nor does its attribute that reads 'password'."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: list[tuple[tuple[str, ...], str]] = []
+        self.stack: list[tuple[str, list[str], bool]] = []  # (name, text, aliased)
+        self.not_leaf: list[bool] = []
+
+    def startElement(self, name: str, attrs: AttributesImpl) -> None:
+        if self.not_leaf:
+            self.not_leaf[-1] = True
+        aliased = "svns:secretAlias" in attrs.getNames()
+        path = (*[frame[0] for frame in self.stack], name)
+        for attr in attrs.getNames():
+            markup = attr == "xmlns" or attr.startswith("xmlns:") or attr.endswith(":secretAlias")
+            if not markup and not (aliased and attrs[attr] == "password"):
+                self.values.append(((*path, f"@{attr}"), attrs[attr]))
+        self.stack.append((name, [], aliased))
+        self.not_leaf.append(False)
+
+    def endElement(self, name: str) -> None:
+        _, text, aliased = self.stack[-1]
+        if not self.not_leaf.pop() and not aliased:
+            self.values.append((tuple(frame[0] for frame in self.stack), "".join(text)))
+        self.stack.pop()
+
+    def characters(self, content: str) -> None:
+        if self.stack:
+            self.stack[-1][1].append(content)
+
+    def comment(self, content: str) -> None:
+        if self.not_leaf:
+            self.not_leaf[-1] = True
+
+    def processingInstruction(self, target: str, data: str) -> None:
+        if self.not_leaf:
+            self.not_leaf[-1] = True
+
+
+def sax_values(text: str) -> list[tuple[tuple[str, ...], str]]:
+    if text.startswith("<?xml"):  # the adapter reads decoded text, whatever it declares
+        text = text.split("?>", 1)[1]
+    handler = _Values()
+    parser = xml.sax.make_parser()
+    parser.setContentHandler(handler)
+    parser.setProperty(xml.sax.handler.property_lexical_handler, handler)
+    parser.parse(io.BytesIO(text.encode("utf-8")))
+    return handler.values
+
+
+_NAME = st.from_regex(r"[A-Za-z_][A-Za-z0-9_.-]{0,4}(:[A-Za-z][A-Za-z0-9]{0,3})?", fullmatch=True)
+_CHARS = st.characters(
+    codec="utf-8",
+    exclude_categories=("Cs", "Cc"),
+    exclude_characters="<&>\ufffe\uffff",
+)
+_REFERENCES = st.sampled_from(
+    ["&amp;", "&lt;", "&gt;", "&quot;", "&apos;", "&#10;", "&#13;", "&#x9;", "&#233;", "&#x1F600;"]
+)
+# No lone carriage return: XML reads it as a line end, the contract counts lines by "\n".
+_SPACE = st.sampled_from([" ", "  ", "\n", "\r\n", "\t", "\n    "])
+
+
+def _text(extra: str = "") -> st.SearchStrategy[str]:
+    chars = _CHARS.filter(lambda c: c not in extra)
+    return st.lists(st.one_of(st.text(chars, max_size=6), _REFERENCES, _SPACE), max_size=4).map(
+        "".join
+    )
+
+
+@st.composite
+def _attributes(draw: st.DrawFn) -> str:
+    names = draw(st.lists(_NAME, max_size=3, unique=True))
+    out = []
+    for name in names:
+        quote = draw(st.sampled_from(['"', "'"]))
+        value = draw(_text(quote))
+        around = draw(st.sampled_from(["", " "]))
+        out.append(f"{draw(_SPACE)}{name}{around}={around}{quote}{value}{quote}")
+    if draw(st.booleans()):  # WSO2's marker, and the value it leaves behind
+        out.append(' svns:secretAlias="db.password" pw="password"')
+    if draw(st.integers(0, 5)) == 0:
+        out.append(' xmlns="urn:x" xmlns:p="urn:p"')
+    return "".join(out)
+
+
+@st.composite
+def _element(draw: st.DrawFn, depth: int) -> str:
+    name = draw(_NAME)
+    attributes = draw(_attributes())
+    if draw(st.integers(0, 4)) == 0:
+        return f"<{name}{attributes}{draw(st.sampled_from(['', ' ']))}/>"
+    pieces = draw(
+        st.lists(
+            st.one_of(
+                _text(),
+                _text("]").map(lambda t: f"<![CDATA[{t}]]>"),
+                st.just("<!-- a comment -->"),
+                st.just("<?pi data?>"),
+                *([_element(depth + 1)] if depth < 3 else []),
+            ),
+            max_size=4,
+        )
+    )
+    return f"<{name}{attributes}>{''.join(pieces)}</{name}>"
+
+
+@st.composite
+def _documents(draw: st.DrawFn) -> str:
+    head = draw(st.sampled_from(["", '<?xml version="1.0" encoding="UTF-8"?>\n', "<!-- c -->\n"]))
+    return head + draw(_element(0)) + draw(st.sampled_from(["", "\n", "\r\n<!-- end -->\n"]))
+
+
+WSO2_MARKED = """<Server xmlns:svns="http://org.wso2.securevault/configuration">
+  <Password svns:secretAlias="a">password</Password>
+  <Connector port="9443" keystorePass="password" svns:secretAlias="b"/>
+  <Plain>kept</Plain>
+</Server>
+"""
+
+
+class TestXmlContract(FormatContract):
+    """XML's paths are element names, so sibling elements share a path (two
+    <datasource>s): the reference value is the one at the scalar's position in document
+    order, its path checked too, rather than the one at its path."""
+
+    format_name = "xml"
+    samples: ClassVar[list[str]] = [*SAMPLES, WSO2_MARKED]
+
+    def load(self, text: str) -> Any:
+        return sax_values(text)
+
+    def documents(self) -> st.SearchStrategy[str]:
+        return _documents()
+
+    def value_at(self, data: Any, scalar: Scalar, index: int) -> Any:
+        path, value = data[index]
+        assert path == scalar.path
+        return value
+
+    def set_value(self, data: Any, scalar: Scalar, index: int, value: str) -> None:
+        data[index] = (scalar.path, value)
+
+    def check_scalars(self, text: str) -> Document:
+        doc = super().check_scalars(text)
+        assert len(doc.scalars()) == len(self.load(text))  # none missed, none extra
+        return doc
