@@ -23,10 +23,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from vault.keys.passwords import PasswordOptions
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from vault.keys.spec import KeystoreSpec
-    from vault.operations.workspace import EnvelopeChoice, Options
 
 
 class Option(NamedTuple):
@@ -211,34 +208,6 @@ class RuntimeOptions(NamedTuple):
     verbose: bool
 
 
-class WriteOptions(NamedTuple):
-    """How configure, protect and change write: ``--secrets``, ``--format``,
-    ``--transformation`` (None: not given, the default then applies), ``--new-key``,
-    ``--input-type``."""
-
-    secrets: Path | None = None
-    format: EnvelopeChoice | None = None
-    transformation: str | None = None
-    new_key: bool = False
-    input_type: str | None = None
-
-    def options(self) -> Options:
-        """The library's options for FILES (the default transformation OAEP-SHA1)."""
-        from vault.crypto.transformations import canonical_transformation
-        from vault.operations.workspace import Options
-
-        return Options(
-            self.secrets,
-            self.format,
-            canonical_transformation(self.transformation or DEFAULT_TRANSFORMATION),
-            new_key=self.new_key,
-            input_type=self.input_type,
-        )
-
-
-DEFAULT_TRANSFORMATION = "RSA/ECB/OAEPwithSHA1andMGF1Padding"
-
-
 def read_transformation(given: str | None) -> str | None:
     """``--transformation`` of a command that reads ciphertexts, checked and in its
     canonical spelling (None: not given)."""
@@ -247,16 +216,6 @@ def read_transformation(given: str | None) -> str | None:
     from vault.crypto.transformations import canonical_transformation
 
     return canonical_transformation(given)
-
-
-def read_options(
-    secrets: Path | None, transformation: str | None, input_type: str | None
-) -> Options:
-    """The library's options of a command that reads ciphertexts (list, check, rotate)."""
-    from vault.operations.workspace import Options
-
-    read = read_transformation(transformation)
-    return Options(secrets, read_transformation=read, input_type=input_type)
 
 
 def _text(values: Mapping[str, object], dest: str) -> str | None:

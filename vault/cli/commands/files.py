@@ -14,15 +14,17 @@ import click
 from vault.cli import wso2 as _wso2
 from vault.cli.base import hint_for
 from vault.cli.cmdoptions import (
+    WriteOptions,
     input_type_option,
     key_option_group,
+    read_options,
     read_transformation_option,
     secrets_option,
     write_option_group,
     wso2_home_option,
 )
 from vault.cli.framework import echo, read_value
-from vault.cli.options import KeyOptions, WriteOptions, read_options
+from vault.cli.options import KeyOptions
 from vault.errors import UsageError
 
 if TYPE_CHECKING:

@@ -13,12 +13,13 @@ from vault.cli.cmdoptions import (
     input_type_option,
     key_option_group,
     lock_option,
+    read_options,
     read_transformation_option,
     secrets_option,
     wso2_home_option,
 )
 from vault.cli.framework import echo, progress_bar
-from vault.cli.options import KeyOptions, read_options
+from vault.cli.options import KeyOptions
 
 
 @click.command()
