@@ -6,16 +6,11 @@ needs to write one.
 
 from __future__ import annotations
 
-import datetime
 import os
-import re
-import secrets
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 
 from vault import atomic
 from vault._bounded import KEYSTORE_LIMIT, read_bounded
@@ -29,49 +24,12 @@ from vault.keystores import (
     parse_keystore,
     read_keystore_bytes,
 )
+from vault.keystores._certificates import parse_dname, self_signed
 from vault.secret import Secret
 
 KEY_SIZES = (2048, 3072, 4096)
 DEFAULT_DNAME = "CN=ciphertool"
 DEFAULT_VALIDITY_DAYS = 365
-
-
-def parse_dname(dname: str) -> x509.Name:
-    """A keytool-style ``-dname`` (``CN=a, OU=b, O=c, C=LK``), in the order written."""
-    parts = [p.strip() for p in re.split(r"(?<!\\),", dname) if p.strip()]
-    if not parts:
-        raise UsageError("--dname is empty")
-    try:
-        # RFC 4514 lists the most specific part first, as keytool does.
-        return x509.Name.from_rfc4514_string(",".join(parts), {"S": NameOID.STATE_OR_PROVINCE_NAME})
-    except ValueError:
-        raise UsageError(
-            f"--dname '{dname}' is not a distinguished name like 'CN=app, O=Org, C=LK'"
-        ) from None
-
-
-def self_signed(
-    key: rsa.RSAPrivateKey,
-    subject: x509.Name,
-    validity_days: int,
-    *,
-    public: rsa.RSAPublicKey | None = None,
-) -> x509.Certificate:
-    """A SHA256withRSA self-signed certificate, as ``keytool -genkeypair`` makes
-    (``public``: another key's, whose owner signs the result again; see pkcs11)."""
-    now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
-    public = public or key.public_key()
-    return (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(public)
-        .serial_number(int.from_bytes(secrets.token_bytes(8), "big") >> 1 or 1)
-        .not_valid_before(now)
-        .not_valid_after(now + datetime.timedelta(days=validity_days))
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
-        .sign(key, hashes.SHA256())
-    )
 
 
 def create_keystore(
@@ -169,4 +127,10 @@ def _kind_for_new(path: Path) -> StoreKind:
     return kinds.get(path.suffix.lower(), "PKCS12")
 
 
-__all__ = ["create_keystore", "import_certificate", "parse_dname", "read_certificate"]
+__all__ = [
+    "create_keystore",
+    "import_certificate",
+    "parse_dname",
+    "read_certificate",
+    "self_signed",
+]

@@ -333,7 +333,7 @@ def _signed_by_token(
     from cryptography import x509 as x509_
 
     from vault.keystores import _der
-    from vault.keystores.create import self_signed
+    from vault.keystores._certificates import self_signed
 
     throwaway = rsa.generate_private_key(public_exponent=65537, key_size=1024)
     draft = self_signed(throwaway, subject, validity_days, public=public)
