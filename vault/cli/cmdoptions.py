@@ -12,32 +12,66 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 
 import click
 from click.core import ParameterSource
 
 from vault.cli.base import start
 from vault.cli.options import (
-    DEFAULT_TRANSFORMATION,
     INPUT_TYPE,
     KEYSTORE_OPTIONS,
     PASSWORD_OPTIONS,
     READ_TRANSFORMATION,
     VERBOSE,
     Option,
-    WriteOptions,
     key_options,
     password_options,
     read_transformation,
 )
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from vault.operations.workspace import EnvelopeChoice, Options
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class WriteOptions(NamedTuple):
+    """How configure, protect and change write: ``--secrets``, ``--format``,
+    ``--transformation`` (None: not given, the default then applies), ``--new-key``,
+    ``--input-type``."""
+
+    secrets: Path | None = None
+    format: EnvelopeChoice | None = None
+    transformation: str | None = None
+    new_key: bool = False
+    input_type: str | None = None
+
+    def options(self) -> Options:
+        """The library's options for FILES (the default transformation OAEP-SHA1)."""
+        from vault.crypto.transformations import canonical_transformation
+        from vault.operations.workspace import Options
+
+        return Options(
+            self.secrets,
+            self.format,
+            canonical_transformation(self.transformation or DEFAULT_TRANSFORMATION),
+            new_key=self.new_key,
+            input_type=self.input_type,
+        )
+
+
+DEFAULT_TRANSFORMATION = "RSA/ECB/OAEPwithSHA1andMGF1Padding"
+
+
+def read_options(
+    secrets: Path | None, transformation: str | None, input_type: str | None
+) -> Options:
+    """The library's options of a command that reads ciphertexts (list, check, rotate)."""
+    from vault.operations.workspace import Options
+
+    read = read_transformation(transformation)
+    return Options(secrets, read_transformation=read, input_type=input_type)
 
 
 def click_option(option: Option) -> Callable[[F], F]:
@@ -224,32 +258,3 @@ def write_option_group(function: F) -> F:
     for option in reversed(options):
         decorated = option(decorated)
     return lock_option(key_option_group(decorated))
-
-
-# The library's options, built here (the click side) and not in vault.cli.options: the
-# fast path imports that table, and the runtime path never imports the write paths.
-
-
-def write_options(write: WriteOptions) -> Options:
-    """The library's options of configure, protect and change for FILES (the default
-    transformation OAEP-SHA1)."""
-    from vault.crypto.transformations import canonical_transformation
-    from vault.operations.workspace import Options
-
-    return Options(
-        write.secrets,
-        write.format,
-        canonical_transformation(write.transformation or DEFAULT_TRANSFORMATION),
-        new_key=write.new_key,
-        input_type=write.input_type,
-    )
-
-
-def read_options(
-    secrets: Path | None, transformation: str | None, input_type: str | None
-) -> Options:
-    """The library's options of a command that reads ciphertexts (list, check, rotate)."""
-    from vault.operations.workspace import Options
-
-    read = read_transformation(transformation)
-    return Options(secrets, read_transformation=read, input_type=input_type)

@@ -23,10 +23,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from vault.keys.passwords import PasswordOptions
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from vault.keys.spec import KeystoreSpec
-    from vault.operations.workspace import EnvelopeChoice
 
 
 class Option(NamedTuple):
@@ -209,21 +206,6 @@ class RuntimeOptions(NamedTuple):
     output: str | None
     output_dir: str | None
     verbose: bool
-
-
-class WriteOptions(NamedTuple):
-    """How configure, protect and change write: ``--secrets``, ``--format``,
-    ``--transformation`` (None: not given, the default then applies), ``--new-key``,
-    ``--input-type``."""
-
-    secrets: Path | None = None
-    format: EnvelopeChoice | None = None
-    transformation: str | None = None
-    new_key: bool = False
-    input_type: str | None = None
-
-
-DEFAULT_TRANSFORMATION = "RSA/ECB/OAEPwithSHA1andMGF1Padding"
 
 
 def read_transformation(given: str | None) -> str | None:

@@ -14,17 +14,17 @@ import click
 from vault.cli import wso2 as _wso2
 from vault.cli.base import hint_for
 from vault.cli.cmdoptions import (
+    WriteOptions,
     input_type_option,
     key_option_group,
     read_options,
     read_transformation_option,
     secrets_option,
     write_option_group,
-    write_options,
     wso2_home_option,
 )
 from vault.cli.framework import echo, read_value
-from vault.cli.options import KeyOptions, WriteOptions
+from vault.cli.options import KeyOptions
 from vault.errors import UsageError
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ def configure(
         _wso2.say_configured(report)
         return
     paths = [Path(f) for f in files]
-    options = write_options(write)
+    options = write.options()
     done = run_configure(paths, _public_ring(paths, key), options)
     for store, names in done.items():
         click.echo(f"{store}: encrypted {len(names)} alias(es): {', '.join(names)}", err=True)
@@ -126,7 +126,7 @@ def protect(
     from vault.operations.protect import protect as run_protect
 
     paths = [Path(f) for f in files]
-    options = write_options(write)
+    options = write.options()
     ring = None if dry_run else _public_ring(paths, key)
     done = run_protect(paths, ring, SensitiveKeys(keys), options, dry_run=dry_run)
     verb = "would protect" if dry_run else "protected"
@@ -175,7 +175,7 @@ def change(
         return
     assert file is not None
     paths = [Path(file)]
-    options = write_options(write)
+    options = write.options()
     ring = _public_ring(paths, key)
     value = read_value(f"new value of {secret_alias}")
     store = run_change(paths[0], secret_alias, value, ring, options)
