@@ -229,6 +229,27 @@ def test_the_pin_comes_from_the_store_password_sources(
 
 
 @needs_hsm
+def test_a_token_in_a_product_home_takes_its_pin_from_the_homes_root(
+    in_process: Token, tmp_path: Path
+) -> None:
+    """A product home's keystore may be a token: its PIN comes from the home's
+    password-persist (KeystoreSpec.password_home), as a file keystore's password does;
+    no environment variable carries the home (issue 17 removed that write)."""
+    from vault.keys.ring import open_key_ring
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "password-persist").write_text(PIN + "\n")
+    (home / "password-persist").chmod(0o600)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CIPHERTOOL_")}
+    env["CIPHERTOOL_PKCS11_MODULE"] = os.environ["CIPHERTOOL_PKCS11_MODULE"]
+    spec = keystore_spec(in_process.uri(), environ=env)._replace(password_home=str(home))
+    ring = open_key_ring(spec, environ=env, interactive=False)
+    ciphertext = ring.encrypt("db-pw")
+    assert ring.decrypt(ciphertext).reveal() == "db-pw"
+
+
+@needs_hsm
 def test_wrong_pin_and_unknown_token_are_exit_3_in_one_line(
     run: Run, token: Token, tmp_path: Path
 ) -> None:

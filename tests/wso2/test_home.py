@@ -484,12 +484,6 @@ def _naming(home: Path, file_name: str) -> Path:
     return deployment
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap (issue 17, wt-wso2's report): with --wso2-home the home's keystore reaches "
-    "keystore_spec as if the operator had named it (named_by None), so the config-keystore "
-    "check is skipped; the command line should take it through keystore_spec(config=...)",
-)
 def test_a_homes_deployment_toml_names_no_unencrypted_pem_key(
     run: Run, home: Path, tmp_path: Path
 ) -> None:

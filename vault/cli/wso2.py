@@ -64,7 +64,17 @@ def home_key(home: ProductHome, key: KeyOptions) -> KeyOptions:
 def spec_on(home: ProductHome, key: KeyOptions) -> KeystoreSpec:
     """The keystore ``key`` names on ``home`` (its ``password-tmp`` / ``password-persist``
     read from its root)."""
-    return home_key(home, key).keystore.spec(password_home=str(home.root))
+    chosen = home_key(home, key)
+    spec = chosen.keystore.spec(password_home=str(home.root))
+    if chosen.keystore.keystore != key.keystore.keystore and spec.named_by is None:
+        # The home's own files named this keystore, not the operator: it must be one a
+        # password protects, as for a config given as FILES (DESIGN, "What must never
+        # happen"), so the check sees the file that named it.
+        named_by = next(
+            (p for p in (home.deployment_toml, home.carbon_xml) if p.is_file()), home.root
+        )
+        spec = spec._replace(named_by=str(named_by))
+    return spec
 
 
 class Targets(NamedTuple):

@@ -166,7 +166,12 @@ def _open_token(
         except AliasError:
             pass  # the certificate may be a private object: log in
     passwords = find_passwords(
-        spec.path, options, environ=environ, interactive=interactive, keep_tmp=keep_tmp
+        spec.path,
+        options,
+        environ=environ,
+        interactive=interactive,
+        keep_tmp=keep_tmp,
+        home=spec.password_home,
     )
     return load_store(spec.path, passwords.store, spec.storetype, environ=environ), passwords
 
